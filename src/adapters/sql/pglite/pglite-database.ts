@@ -1,0 +1,25 @@
+import path from 'node:path';
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PGliteDialect } from 'kysely';
+import type { SqlDatabase } from '../sql-database.ts';
+import { lockDataDir } from './data-dir-lock.ts';
+
+/** The embedded database: PostgreSQL compiled to WASM, in this process, persisted under the data dir. */
+export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> {
+  const unlock = await lockDataDir(dataDir);
+  try {
+    const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
+    const db = new Kysely({ dialect: new PGliteDialect({ pglite }) });
+    return {
+      db,
+      exclusive: true,
+      async close() {
+        await db.destroy();
+        await unlock();
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}

@@ -1,0 +1,59 @@
+import { sql } from 'kysely';
+import type { Logger } from '../../ports/logger.ts';
+import type { BusRecord, Subscription } from '../../ports/message-bus.ts';
+import type { Outbox } from '../../ports/outbox.ts';
+import type { Wakeup } from '../wakeup.ts';
+import { PartitionLeases } from './partition-leases.ts';
+import { startPartitionLoop } from './partition-loop.ts';
+import type { Db } from './sql-database.ts';
+
+export interface SqlOutboxOptions {
+  partitions: number;
+  holder: string;
+  pollIntervalMs: number;
+  leaseTtlMs: number;
+  wakeup: Wakeup;
+  log: Logger;
+}
+
+type OutboxRecord = BusRecord & { offset: number };
+
+const RELAY_GROUP = 'relay';
+const OUTBOX_TOPIC = 'outbox';
+
+/** Relays hold outbox partitions like a consumer group, so several relays keep per-partition order. */
+export class SqlOutbox implements Outbox {
+  readonly #db: Db;
+  readonly #options: SqlOutboxOptions;
+
+  constructor(db: Db, options: SqlOutboxOptions) {
+    this.#db = db;
+    this.#options = options;
+  }
+
+  drain(handler: (records: BusRecord[]) => Promise<void>): Subscription {
+    const db = this.#db;
+    const { partitions, holder, leaseTtlMs } = this.#options;
+    return startPartitionLoop<OutboxRecord>({
+      ...this.#options,
+      leases: new PartitionLeases(db, { group: RELAY_GROUP, topic: OUTBOX_TOPIC, partitions, holder, ttlMs: leaseTtlMs }),
+      batchSize: 500,
+      handler: (records) => handler(records.map(({ topic, key, value }) => ({ topic, key, value }))),
+      source: {
+        async read(partition, _fromOffset, limit) {
+          const { rows } = await sql<{ id: number | string; topic: string; key: string; value: unknown }>`
+            SELECT id, topic, key, value FROM outbox WHERE partition = ${partition} ORDER BY id LIMIT ${limit}`.execute(db);
+          return rows.map((row) => ({ ...row, offset: Number(row.id) }));
+        },
+        async acknowledge(_partition, records) {
+          await sql`DELETE FROM outbox WHERE id = ANY(${records.map((r) => r.offset)}::bigint[])`.execute(db);
+        },
+      },
+    });
+  }
+
+  async backlog(): Promise<number> {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(this.#db);
+    return Number(rows[0]!.n);
+  }
+}

@@ -1,0 +1,48 @@
+import { sql } from 'kysely';
+import type { Store } from '../../ports/store.ts';
+import type { Logger } from '../../ports/logger.ts';
+import type { Wakeup } from '../wakeup.ts';
+import { migrate } from './migrate.ts';
+import { releaseStaleLeases } from './partition-leases.ts';
+import type { SqlDatabase } from './sql-database.ts';
+import { SqlConversationStore } from './sql-conversation-store.ts';
+import { SqlFileCatalog } from './sql-file-catalog.ts';
+import { SqlMessageStore } from './sql-message-store.ts';
+import { SqlOutbox } from './sql-outbox.ts';
+import { SqlSettingsStore } from './sql-settings-store.ts';
+import { SqlUserStore } from './sql-user-store.ts';
+
+export interface SqlStoreOptions {
+  outboxPartitions: number;
+  holder: string;
+  pollIntervalMs: number;
+  leaseTtlMs: number;
+  outboxWakeup: Wakeup;
+  log: Logger;
+}
+
+/** The Store port on SQL; the same code serves PGlite and PostgreSQL. */
+export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptions): Promise<Store> {
+  const { db } = database;
+  await migrate(db);
+  if (database.exclusive) await releaseStaleLeases(db);
+  return {
+    users: new SqlUserStore(db),
+    conversations: new SqlConversationStore(db),
+    messages: new SqlMessageStore(db, options.outboxPartitions, () => options.outboxWakeup.notify()),
+    settings: new SqlSettingsStore(db),
+    files: new SqlFileCatalog(db),
+    outbox: new SqlOutbox(db, {
+      partitions: options.outboxPartitions,
+      holder: options.holder,
+      pollIntervalMs: options.pollIntervalMs,
+      leaseTtlMs: options.leaseTtlMs,
+      wakeup: options.outboxWakeup,
+      log: options.log,
+    }),
+    async ping() {
+      await sql`SELECT 1`.execute(db);
+    },
+    close: () => database.close(),
+  };
+}

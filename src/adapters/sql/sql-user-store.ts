@@ -1,0 +1,74 @@
+import { sql } from 'kysely';
+import { DomainError, ErrorCodes } from '../../domain/errors.ts';
+import type { User, UserStore, UserWithPassword } from '../../ports/user-store.ts';
+import { isUniqueViolation } from './sql-errors.ts';
+import type { Db } from './sql-database.ts';
+
+interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  is_active: boolean;
+  created_at: Date;
+}
+
+const toUser = (row: UserRow): User => ({ userId: row.id, username: row.username, createdAt: row.created_at });
+
+export class SqlUserStore implements UserStore {
+  readonly #db: Db;
+
+  constructor(db: Db) {
+    this.#db = db;
+  }
+
+  async findByUsername(username: string): Promise<UserWithPassword | undefined> {
+    const { rows } = await sql<UserRow>`SELECT * FROM users WHERE username = ${username}`.execute(this.#db);
+    const row = rows[0];
+    return row && { ...toUser(row), passwordHash: row.password_hash, isActive: row.is_active };
+  }
+
+  async findById(userId: string): Promise<User | undefined> {
+    const { rows } = await sql<UserRow>`SELECT * FROM users WHERE id = ${userId}`.execute(this.#db);
+    return rows[0] && toUser(rows[0]);
+  }
+
+  async existing(userIds: readonly string[]): Promise<Set<string>> {
+    const { rows } = await sql<{ id: string }>`
+      SELECT id FROM users WHERE id = ANY(${[...userIds]}::uuid[]) AND is_active`.execute(this.#db);
+    return new Set(rows.map((row) => row.id));
+  }
+
+  async list(query: { username?: string; limit: number; offset: number }): Promise<{ users: User[]; total: number }> {
+    const filter = query.username === undefined ? sql`TRUE` : sql`username = ${query.username}`;
+    const { rows } = await sql<UserRow & { total: number }>`
+      SELECT *, count(*) OVER () AS total FROM users WHERE is_active AND ${filter}
+      ORDER BY username LIMIT ${query.limit} OFFSET ${query.offset}`.execute(this.#db);
+    const total = rows[0]?.total ?? (await this.#count(filter));
+    return { users: rows.map(toUser), total: Number(total) };
+  }
+
+  async create(user: { userId: string; username: string; passwordHash: string }): Promise<User> {
+    try {
+      const { rows } = await sql<UserRow>`
+        INSERT INTO users (id, username, password_hash) VALUES (${user.userId}, ${user.username}, ${user.passwordHash})
+        RETURNING *`.execute(this.#db);
+      return toUser(rows[0]!);
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new DomainError(ErrorCodes.USERNAME_TAKEN, `username "${user.username}" is already taken`);
+      }
+      throw error;
+    }
+  }
+
+  count(): Promise<number> {
+    return this.#count(sql`TRUE`);
+  }
+
+  async #count(filter: ReturnType<typeof sql>): Promise<number> {
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE is_active AND ${filter}`.execute(
+      this.#db,
+    );
+    return Number(rows[0]!.n);
+  }
+}

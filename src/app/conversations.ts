@@ -1,0 +1,58 @@
+import { randomUUID } from 'node:crypto';
+import { checkMembers, type ConversationType } from '../domain/conversation-rules.ts';
+import { DomainError, ErrorCodes } from '../domain/errors.ts';
+import type { Conversation, ConversationMetadata, ConversationStore } from '../ports/conversation-store.ts';
+import type { UserStore } from '../ports/user-store.ts';
+
+export class Conversations {
+  readonly #conversations: ConversationStore;
+  readonly #users: UserStore;
+
+  constructor(conversations: ConversationStore, users: UserStore) {
+    this.#conversations = conversations;
+    this.#users = users;
+  }
+
+  async create(
+    callerId: string,
+    request: { type: ConversationType; members: string[]; metadata?: ConversationMetadata },
+  ): Promise<Conversation> {
+    const members = checkMembers(request.type, request.members, callerId);
+    const known = await this.#users.existing(members);
+    const unknown = members.filter((id) => !known.has(id));
+    if (unknown.length > 0) {
+      throw new DomainError(ErrorCodes.UNKNOWN_MEMBERS, `Unknown user ids in members: ${unknown.join(', ')}`, {
+        members: unknown.map((id) => `unknown user id ${id}`),
+      });
+    }
+    return this.#conversations.create({
+      conversationId: randomUUID(),
+      type: request.type,
+      members,
+      metadata: request.metadata ?? {},
+      createdBy: callerId,
+    });
+  }
+
+  /** The conversation, if the caller is one of its members. */
+  async get(callerId: string, conversationId: string): Promise<Conversation> {
+    const conversation = await this.#conversations.find(conversationId);
+    if (!conversation) throw notFound();
+    if (!conversation.members.includes(callerId)) throw notMember();
+    return conversation;
+  }
+
+  async assertMember(callerId: string, conversationId: string): Promise<void> {
+    const member = await this.#conversations.isMember(conversationId, callerId);
+    if (member === undefined) throw notFound();
+    if (!member) throw notMember();
+  }
+}
+
+export function notFound(): DomainError {
+  return new DomainError(ErrorCodes.CONVERSATION_NOT_FOUND, 'Conversation not found');
+}
+
+export function notMember(): DomainError {
+  return new DomainError(ErrorCodes.NOT_A_MEMBER, 'Access denied: not a conversation member');
+}

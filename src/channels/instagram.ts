@@ -1,0 +1,3 @@
+import { simulatedChannel, type SimulatedChannelOptions } from './simulated-channel.ts';
+
+export const instagram = (options: SimulatedChannelOptions) => simulatedChannel('instagram', 'Instagram', options);

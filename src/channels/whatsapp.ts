@@ -1,0 +1,3 @@
+import { simulatedChannel, type SimulatedChannelOptions } from './simulated-channel.ts';
+
+export const whatsapp = (options: SimulatedChannelOptions) => simulatedChannel('whatsapp', 'WhatsApp', options);

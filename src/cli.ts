@@ -1,0 +1,144 @@
+import { createLogger } from './adapters/pino-logger.ts';
+import { DEMO_PASSWORD } from './app/register-user.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { DomainError } from './domain/errors.ts';
+import { openHub, type Hub } from './main.ts';
+import { startApi } from './roles/api-role.ts';
+import { startConnector } from './roles/connector-role.ts';
+import type { RunningRole } from './roles/role.ts';
+import { startRelay } from './roles/relay-role.ts';
+import { startRouter } from './roles/router-role.ts';
+
+const USAGE = `Usage: chat4all <command>
+
+  start                     every role in one process (what npm start runs)
+  api                       the REST API
+  relay                     the outbox relay (outbox -> bus)
+  router                    the message router (message_processing -> <channel>_outgoing)
+  connector <channel>       one channel connector, e.g. whatsapp or instagram
+  user add <username> [--password <password>]
+                            create a user (the password is read from stdin when not given)
+
+Configuration comes from environment variables; see README.md.`;
+
+/** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    print(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (command === 'user') return addUser(await openHub(config, log), args);
+  const starters = rolesFor(command, args);
+  const hub = await openHub(config, log);
+  print(`Chat4All API Hub: ${hub.mode}`);
+  const roles: RunningRole[] = [];
+  const shutdown = stopOnSignal(hub, roles);
+  try {
+    if (starters.includes('api') && config.demoUsers) await seedDemoUsers(hub);
+    for (const start of starters) roles.push(await startRole(hub, start));
+  } catch (error) {
+    await shutdown('startup failure');
+    throw error;
+  }
+  print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
+}
+
+type Starter = 'api' | 'relay' | 'router' | `connector:${string}`;
+
+function rolesFor(command: string, args: string[]): Starter[] {
+  switch (command) {
+    case 'start':
+      return ['api', 'relay', 'router', 'connector:*'];
+    case 'api':
+    case 'relay':
+    case 'router':
+      return [command];
+    case 'connector':
+      if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
+      return [`connector:${args[0]}`];
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
+  if (starter === 'api') return startApi(hub, print);
+  if (starter === 'relay') return startRelay(hub);
+  if (starter === 'router') return startRouter(hub);
+  const channel = starter.slice('connector:'.length);
+  if (channel !== '*') return startConnector(hub, channel, print);
+  const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));
+  return {
+    name: connectors.map((connector) => connector.name).join(', '),
+    stop: async () => void (await Promise.all(connectors.map((connector) => connector.stop()))),
+  };
+}
+
+async function seedDemoUsers(hub: Hub): Promise<void> {
+  const created = await hub.registerUser.seedDemoUsers();
+  if (created.length > 0) {
+    print(`Demo users created: ${created.join(', ')} with password "${DEMO_PASSWORD}".`);
+  } else {
+    print('Demo users (user1...user5, password "password123") are enabled; existing users kept.');
+  }
+  print('  Turn demo users off with NODE_ENV=production or CHAT4ALL_DEMO_USERS=false.');
+}
+
+/** Stops roles in order (API first, so nothing new comes in), then closes the bus and the store. */
+function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      hub.log.info({ reason }, 'shutting down');
+      for (const role of roles) await role.stop().catch((error: unknown) => hub.log.error({ err: error }, `stopping ${role.name} failed`));
+      await hub.close();
+      hub.log.info({}, 'stopped');
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      void shutdown(signal).then(() => process.exit(0));
+    });
+  }
+  return shutdown;
+}
+
+async function addUser(hub: Hub, args: string[]): Promise<void> {
+  try {
+    const [action, username] = args;
+    if (action !== 'add' || !username) throw new UsageError('usage: chat4all user add <username> [--password <password>]');
+    const flag = args.indexOf('--password');
+    const password = flag >= 0 ? args[flag + 1] : await readStdinLine();
+    if (!password) throw new UsageError('give a password with --password or on stdin');
+    const user = await hub.registerUser.register(username, password);
+    print(`Created user ${user.username} with id ${user.userId}`);
+  } finally {
+    await hub.close();
+  }
+}
+
+async function readStdinLine(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password: ');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0]!.trim();
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DomainError) {
+    process.stderr.write(`chat4all: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+  } else {
+    process.stderr.write(`chat4all: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

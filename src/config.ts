@@ -1,0 +1,75 @@
+import path from 'node:path';
+
+/** Everything the hub can be told from outside. Only this module reads the environment. */
+export interface Config {
+  host: string;
+  port: number;
+  dataDir: string;
+  logLevel: string;
+  demoUsers: boolean;
+  bcryptRounds: number;
+  tokenTtlSeconds: number;
+  tokenSecret: string | undefined;
+  busPartitions: number;
+  outboxPartitions: number;
+  pollIntervalMs: number;
+  leaseTtlMs: number;
+  mockFailureRates: Record<string, number>;
+}
+
+export class ConfigError extends Error {}
+
+type Env = Record<string, string | undefined>;
+
+export function loadConfig(env: Env = process.env): Config {
+  const production = env.NODE_ENV === 'production';
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port: integer(env, 'PORT', 8000, 0, 65535),
+    dataDir: path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data'),
+    logLevel: env.LOG_LEVEL ?? 'info',
+    demoUsers: boolean(env, 'CHAT4ALL_DEMO_USERS', !production),
+    bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
+    tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
+    tokenSecret: env.CHAT4ALL_TOKEN_SECRET || undefined,
+    busPartitions: integer(env, 'CHAT4ALL_PARTITIONS', 6, 1, 256),
+    outboxPartitions: integer(env, 'CHAT4ALL_OUTBOX_PARTITIONS', 6, 1, 256),
+    pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', 200, 5, 60_000),
+    leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
+    mockFailureRates: rates(env, 'CHAT4ALL_MOCK_FAILURE_RATE'),
+  };
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return value;
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.toLowerCase();
+  if (raw === undefined || raw === '') return fallback;
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+  throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
+}
+
+/** Parses "whatsapp=0.3,instagram=1" into per-channel failure probabilities. */
+function rates(env: Env, name: string): Record<string, number> {
+  const raw = env[name];
+  const result: Record<string, number> = {};
+  if (!raw) return result;
+  for (const entry of raw.split(',')) {
+    const [channel, value] = entry.split('=').map((part) => part.trim());
+    const rate = Number(value);
+    if (!channel || value === undefined || !(rate >= 0 && rate <= 1)) {
+      throw new ConfigError(`${name} entries must look like "whatsapp=0.3" with a rate in [0, 1], got "${entry}"`);
+    }
+    result[channel] = rate;
+  }
+  return result;
+}

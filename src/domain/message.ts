@@ -1,0 +1,70 @@
+import { createHash } from 'node:crypto';
+import type { MessageStatus, DeliveryStatus } from './message-status.ts';
+
+export const Priorities = ['normal', 'high', 'low'] as const;
+export type Priority = (typeof Priorities)[number];
+
+export const MAX_TEXT_LENGTH = 4096;
+
+export type Payload = { type: 'text'; text: string } | { type: 'file'; file_id: string };
+
+/** What a client asks to send, after validation and defaults. */
+export interface SendCommand {
+  messageId: string;
+  conversationId: string;
+  from: string;
+  to: string | null;
+  channels: string[];
+  payload: Payload;
+  priority: Priority;
+}
+
+export interface Message {
+  messageId: string;
+  conversationId: string;
+  seq: number;
+  from: string;
+  to: string | null;
+  channels: string[];
+  payload: Payload;
+  priority: Priority;
+  status: MessageStatus;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StatusChange {
+  status: MessageStatus;
+  reason: string | null;
+  at: Date;
+}
+
+export interface Delivery {
+  channel: string;
+  recipientId: string;
+  status: DeliveryStatus;
+  reason: string | null;
+  updatedAt: Date;
+}
+
+export interface MessageDetail extends Message {
+  history: StatusChange[];
+  deliveries: Delivery[];
+}
+
+/**
+ * Identifies a send request by content, so a retry with the same message_id can be told apart
+ * from a different message reusing the id. Channel order and repeats do not change the meaning.
+ */
+export function fingerprint(command: SendCommand): string {
+  const canonical = JSON.stringify([
+    command.conversationId,
+    command.from,
+    command.to,
+    [...new Set(command.channels)].sort(),
+    command.payload.type,
+    command.payload.type === 'text' ? command.payload.text : command.payload.file_id,
+    command.priority,
+  ]);
+  return createHash('sha256').update(canonical).digest('hex');
+}

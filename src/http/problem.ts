@@ -1,0 +1,107 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import { DomainError, ErrorCodes, type ErrorCode, type FieldErrors } from '../domain/errors.ts';
+
+/** HTTP status for each domain error code: the one place where codes meet HTTP. */
+const statusOf: Record<ErrorCode, number> = {
+  [ErrorCodes.VALIDATION_FAILED]: 400,
+  [ErrorCodes.UNKNOWN_MEMBERS]: 400,
+  [ErrorCodes.RECIPIENT_NOT_MEMBER]: 400,
+  [ErrorCodes.INVALID_CREDENTIALS]: 401,
+  [ErrorCodes.TOKEN_MISSING]: 401,
+  [ErrorCodes.TOKEN_INVALID]: 401,
+  [ErrorCodes.TOKEN_EXPIRED]: 401,
+  [ErrorCodes.CREATOR_NOT_MEMBER]: 403,
+  [ErrorCodes.NOT_A_MEMBER]: 403,
+  [ErrorCodes.SENDER_MISMATCH]: 403,
+  [ErrorCodes.USER_NOT_FOUND]: 404,
+  [ErrorCodes.CONVERSATION_NOT_FOUND]: 404,
+  [ErrorCodes.MESSAGE_NOT_FOUND]: 404,
+  [ErrorCodes.FILE_NOT_FOUND]: 404,
+  [ErrorCodes.USERNAME_TAKEN]: 409,
+  [ErrorCodes.FILE_NOT_COMPLETED]: 409,
+  [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
+};
+
+/** Errors that only the HTTP edge raises (framework, transport, availability). */
+export const EdgeErrorCodes = {
+  MALFORMED_JSON: 'MALFORMED_JSON',
+  BAD_REQUEST: 'BAD_REQUEST',
+  BODY_TOO_LARGE: 'BODY_TOO_LARGE',
+  UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
+  ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
+  SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
+  INTERNAL_ERROR: 'INTERNAL_ERROR',
+} as const;
+
+const titles: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  405: 'Method Not Allowed',
+  409: 'Conflict',
+  413: 'Content Too Large',
+  415: 'Unsupported Media Type',
+  500: 'Internal Server Error',
+  503: 'Service Unavailable',
+};
+
+/** An RFC 9457 problem document, with the seed's `error_code` and `field_errors` members. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  error_code: string;
+  instance?: string;
+  field_errors?: FieldErrors;
+}
+
+export function problem(status: number, errorCode: string, detail: string, fieldErrors?: FieldErrors): Problem {
+  return {
+    type: `https://chat4all.dev/errors/${errorCode.toLowerCase().replaceAll('_', '-')}`,
+    title: titles[status] ?? 'Error',
+    status,
+    detail,
+    error_code: errorCode,
+    ...(fieldErrors ? { field_errors: fieldErrors } : {}),
+  };
+}
+
+export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
+  if (body.status === 401) reply.header('www-authenticate', 'Bearer');
+  return reply.code(body.status).type('application/problem+json').send({ ...body, instance: reply.request.url });
+}
+
+/** Maps anything thrown by a route to a problem; unknown errors become a logged 500 that leaks nothing. */
+export function toProblem(error: unknown, request: FastifyRequest): Problem {
+  if (error instanceof DomainError) return problem(statusOf[error.code], error.code, error.message, error.fieldErrors);
+  const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors };
+  if (fastifyError.validation) {
+    const fields = fastifyError.fieldErrors ?? {};
+    const detail = Object.entries(fields)
+      .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+      .join(', ');
+    return problem(400, ErrorCodes.VALIDATION_FAILED, detail || 'The request is not valid', fields);
+  }
+  switch (fastifyError.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, 'The request body is larger than 1 MiB');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json');
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is empty but the content type is application/json');
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is not valid JSON');
+  }
+  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
+    return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is not valid JSON');
+  }
+  if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
+    return problem(fastifyError.statusCode, EdgeErrorCodes.BAD_REQUEST, fastifyError.message ?? 'Bad request');
+  }
+  request.log.error({ err: error }, 'unhandled error');
+  return problem(500, EdgeErrorCodes.INTERNAL_ERROR, 'An unexpected error occurred; it has been logged');
+}

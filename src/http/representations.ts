@@ -1,0 +1,68 @@
+import type { Session } from '../app/authenticate.ts';
+import type { Message, MessageDetail } from '../domain/message.ts';
+import type { Conversation } from '../ports/conversation-store.ts';
+import type { User } from '../ports/user-store.ts';
+
+/** How domain values look on the wire: snake_case fields, ISO timestamps. */
+
+export const sessionJson = (session: Session) => ({
+  access_token: session.accessToken,
+  token: session.accessToken,
+  token_type: 'bearer' as const,
+  expires_in: session.expiresIn,
+  expires_at: session.expiresAt.toISOString(),
+  user_id: session.userId,
+  username: session.username,
+});
+
+export const userJson = (user: User) => ({
+  user_id: user.userId,
+  username: user.username,
+  created_at: user.createdAt.toISOString(),
+});
+
+export const conversationJson = (conversation: Conversation) => ({
+  conversation_id: conversation.conversationId,
+  type: conversation.type,
+  members: conversation.members,
+  metadata: conversation.metadata,
+  created_at: conversation.createdAt.toISOString(),
+});
+
+export const acceptedJson = (message: Message) => ({
+  status: 'accepted' as const,
+  message_id: message.messageId,
+  conversation_id: message.conversationId,
+  seq: message.seq,
+  created_at: message.createdAt.toISOString(),
+});
+
+export const messageJson = (message: Message) => ({
+  message_id: message.messageId,
+  conversation_id: message.conversationId,
+  seq: message.seq,
+  from: message.from,
+  to: message.to,
+  channels: message.channels,
+  payload: message.payload,
+  priority: message.priority,
+  status: message.status,
+  created_at: message.createdAt.toISOString(),
+});
+
+export const messageDetailJson = (message: MessageDetail) => ({
+  ...messageJson(message),
+  updated_at: message.updatedAt.toISOString(),
+  status_history: message.history.map((change) => ({
+    status: change.status,
+    reason: change.reason,
+    at: change.at.toISOString(),
+  })),
+  deliveries: message.deliveries.map((delivery) => ({
+    channel: delivery.channel,
+    recipient_id: delivery.recipientId,
+    status: delivery.status,
+    reason: delivery.reason,
+    updated_at: delivery.updatedAt.toISOString(),
+  })),
+});

@@ -1,0 +1,170 @@
+import { Type } from 'typebox';
+import { ALL_CHANNELS } from '../../domain/channels.ts';
+import { MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
+import { DeliveryStatuses, MessageStatuses } from '../../domain/message-status.ts';
+import { problems, Timestamp, Uuid } from './common.ts';
+
+const example = {
+  message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
+  conversation_id: '5c4b3a29-1807-4f6e-9d5c-4b3a2918f7e6',
+  from: '3f2b8c1e-6a4d-4e8b-9c7a-2d5e1f0a9b3c',
+  to: '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
+};
+
+/** One schema node, so a bad value gets one clear message rather than one per union branch. */
+const NullableUuid = (description: string) =>
+  Type.Unsafe<string | null>({ type: ['string', 'null'], format: 'uuid', description });
+
+const Payload = Type.Object(
+  {
+    type: Type.Enum(['text', 'file']),
+    text: Type.Optional(Type.String({ minLength: 1, maxLength: MAX_TEXT_LENGTH, description: 'Required for text' })),
+    file_id: Type.Optional(Uuid('Required for file: a completed upload')),
+  },
+  {
+    allOf: [
+      { if: { properties: { type: { const: 'text' } } }, then: { required: ['text'] } },
+      { if: { properties: { type: { const: 'file' } } }, then: { required: ['file_id'] } },
+    ],
+  },
+);
+
+export function sendMessageBody(channels: readonly string[]) {
+  return Type.Object(
+    {
+      message_id: Uuid('Chosen by the client; repeating it is safe (idempotency key)'),
+      conversation_id: Uuid(),
+      from: Uuid('Must be the authenticated user'),
+      to: Type.Optional(NullableUuid('A member of the conversation, or null')),
+      channels: Type.Array(Type.Enum([...channels, ALL_CHANNELS]), {
+        minItems: 1,
+        maxItems: 16,
+        description: `Where to deliver: ${channels.join(', ')}, or "${ALL_CHANNELS}" for every registered channel`,
+      }),
+      payload: Payload,
+      priority: Type.Enum([...Priorities], { default: 'normal' }),
+    },
+    {
+      examples: [
+        { ...example, channels: ['whatsapp'], payload: { type: 'text', text: 'Olá!' }, priority: 'normal' },
+        { ...example, channels: [ALL_CHANNELS], payload: { type: 'text', text: 'To every channel' } },
+      ],
+    },
+  );
+}
+
+const Accepted = Type.Object(
+  {
+    status: Type.Literal('accepted'),
+    message_id: Uuid(),
+    conversation_id: Uuid(),
+    seq: Type.Integer({ description: 'Position in the conversation, strictly increasing' }),
+    created_at: Timestamp('When the message was accepted'),
+  },
+  { examples: [{ status: 'accepted', ...example, seq: 1, created_at: '2026-11-24T12:00:00.000Z' }] },
+);
+
+export function sendMessageSchema(channels: readonly string[]) {
+  return {
+    tags: ['messages'],
+    summary: 'Send a message (idempotent on message_id); delivery happens asynchronously',
+    description:
+      'Answers once the message and its outbox record are durable. Repeating a request with the same ' +
+      'message_id returns the same body with `Idempotent-Replay: true`; reusing the id for a different message is 409.',
+    security: [{ bearer: [] }],
+    body: sendMessageBody(channels),
+    response: { 200: Accepted, ...problems(400, 401, 403, 404, 409, 413) },
+  };
+}
+
+const MessageSchema = Type.Object({
+  message_id: Uuid(),
+  conversation_id: Uuid(),
+  seq: Type.Integer(),
+  from: Uuid(),
+  to: NullableUuid('The addressed member, if any'),
+  channels: Type.Array(Type.String()),
+  payload: Type.Object({ type: Type.String(), text: Type.Optional(Type.String()), file_id: Type.Optional(Uuid()) }),
+  priority: Type.Enum([...Priorities]),
+  status: Type.Enum([...MessageStatuses]),
+  created_at: Timestamp('When the message was accepted'),
+});
+
+const messageExample = {
+  ...example,
+  seq: 1,
+  channels: ['whatsapp'],
+  payload: { type: 'text', text: 'Olá!' },
+  priority: 'normal',
+  status: 'delivered',
+  created_at: '2026-11-24T12:00:00.000Z',
+};
+
+export const ListMessagesQuery = Type.Object({
+  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
+  offset: Type.Integer({ minimum: 0, default: 0 }),
+});
+
+export const listMessagesSchema = {
+  tags: ['messages'],
+  summary: "A conversation's messages in send order (by seq)",
+  security: [{ bearer: [] }],
+  params: Type.Object({ id: Uuid('Conversation id') }),
+  querystring: ListMessagesQuery,
+  response: {
+    200: Type.Object(
+      {
+        conversation_id: Uuid(),
+        messages: Type.Array(MessageSchema),
+        total: Type.Integer(),
+        limit: Type.Integer(),
+        offset: Type.Integer(),
+      },
+      { examples: [{ conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 }] },
+    ),
+    ...problems(400, 401, 403, 404),
+  },
+};
+
+const MessageDetailSchema = Type.Object(
+  {
+    ...MessageSchema.properties,
+    updated_at: Timestamp('When the status last changed'),
+    status_history: Type.Array(
+      Type.Object({ status: Type.Enum([...MessageStatuses]), reason: Type.Union([Type.String(), Type.Null()]), at: Timestamp('') }),
+    ),
+    deliveries: Type.Array(
+      Type.Object({
+        channel: Type.String(),
+        recipient_id: Uuid(),
+        status: Type.Enum([...DeliveryStatuses]),
+        reason: Type.Union([Type.String(), Type.Null()]),
+        updated_at: Timestamp(''),
+      }),
+    ),
+  },
+  {
+    examples: [
+      {
+        ...messageExample,
+        updated_at: '2026-11-24T12:00:00.040Z',
+        status_history: [
+          { status: 'accepted', reason: null, at: '2026-11-24T12:00:00.000Z' },
+          { status: 'in_transit', reason: null, at: '2026-11-24T12:00:00.020Z' },
+          { status: 'delivered', reason: null, at: '2026-11-24T12:00:00.040Z' },
+        ],
+        deliveries: [
+          { channel: 'whatsapp', recipient_id: example.to, status: 'delivered', reason: null, updated_at: '2026-11-24T12:00:00.040Z' },
+        ],
+      },
+    ],
+  },
+);
+
+export const getMessageSchema = {
+  tags: ['messages'],
+  summary: 'A message with its status history and per-channel, per-recipient deliveries',
+  security: [{ bearer: [] }],
+  params: Type.Object({ id: Uuid('Message id') }),
+  response: { 200: MessageDetailSchema, ...problems(400, 401, 403, 404) },
+};

@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { Authenticate } from '../app/authenticate.ts';
+import type { Conversations } from '../app/conversations.ts';
+import type { ReadMessages } from '../app/read-messages.ts';
+import type { SendMessage } from '../app/send-message.ts';
+import type { TokenCodec } from '../app/token-codec.ts';
+import type { UserDirectory } from '../app/user-directory.ts';
+import { registerApiDocs } from './api-docs.ts';
+import type { HttpApp } from './http-app.ts';
+import { bearerAuth } from './bearer-auth.ts';
+import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
+import { authRoutes } from './routes/auth-routes.ts';
+import { conversationRoutes } from './routes/conversation-routes.ts';
+import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
+import { messageRoutes } from './routes/message-routes.ts';
+import { userRoutes } from './routes/user-routes.ts';
+import { validatorCompiler } from './validation.ts';
+
+export interface HttpServices {
+  authenticate: Authenticate;
+  tokens: TokenCodec;
+  directory: UserDirectory;
+  conversations: Conversations;
+  sendMessage: SendMessage;
+  readMessages: ReadMessages;
+  channels: readonly string[];
+  readiness: ReadinessCheck[];
+}
+
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+export async function buildHttpServer(services: HttpServices, log: Logger): Promise<HttpApp> {
+  const app = Fastify({
+    loggerInstance: log,
+    disableRequestLogging: true,
+    bodyLimit: BODY_LIMIT_BYTES,
+    requestIdHeader: 'x-request-id',
+    genReqId: () => randomUUID(),
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+  app.setNotFoundHandler((request, reply) =>
+    sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`)),
+  );
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        ...(request.messageId ? { message_id: request.messageId } : {}),
+      },
+      'request',
+    );
+  });
+
+  await registerApiDocs(app);
+  await app.register(healthRoutes, { checks: services.readiness });
+  await app.register(authRoutes, { authenticate: services.authenticate });
+  await app.register(
+    async (v1) => {
+      v1.addHook('onRequest', bearerAuth(services.tokens));
+      await v1.register(userRoutes, { directory: services.directory });
+      await v1.register(conversationRoutes, { conversations: services.conversations });
+      await v1.register(messageRoutes, services);
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

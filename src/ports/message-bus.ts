@@ -1,0 +1,31 @@
+/** A keyed record on a topic. Records with the same key stay in order. */
+export interface BusRecord {
+  topic: string;
+  key: string;
+  value: unknown;
+}
+
+export interface ConsumedRecord extends BusRecord {
+  partition: number;
+  offset: string;
+}
+
+/** Handles a batch; resolving means its effects are durable and the batch may be acknowledged. */
+export type BatchHandler = (records: ConsumedRecord[]) => Promise<void>;
+
+export interface Subscription {
+  /** Finishes the batch in hand, releases the partitions and stops. */
+  stop(): Promise<void>;
+}
+
+/**
+ * A partitioned log with consumer groups: every group sees every record at least once, each partition is
+ * consumed by one member of a group at a time, and a record not acknowledged is delivered again.
+ */
+export interface MessageBus {
+  publish(records: readonly BusRecord[]): Promise<void>;
+  subscribe(group: string, topic: string, handler: BatchHandler): Subscription;
+  /** Creates topics ahead of use where the implementation needs it. */
+  ensureTopics(topics: readonly string[]): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,19 @@
+import type { ConversationStore } from './conversation-store.ts';
+import type { MessageStore } from './message-store.ts';
+import type { FileCatalog } from './file-catalog.ts';
+import type { Outbox } from './outbox.ts';
+import type { SettingsStore } from './settings-store.ts';
+import type { UserStore } from './user-store.ts';
+
+/** The database, seen by the use cases as a few repositories. */
+export interface Store {
+  users: UserStore;
+  conversations: ConversationStore;
+  messages: MessageStore;
+  settings: SettingsStore;
+  outbox: Outbox;
+  files: FileCatalog;
+  /** Resolves when the database answers a trivial query. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

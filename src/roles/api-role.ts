@@ -1,0 +1,21 @@
+import { buildHttpServer } from '../http/server.ts';
+import type { Hub } from '../main.ts';
+import type { RunningRole } from './role.ts';
+
+/** Serves the REST API. Prints the address it listens on, so scripts and tests can find a random port. */
+export async function startApi(hub: Hub, print: (line: string) => void): Promise<RunningRole> {
+  const app = await buildHttpServer(
+    {
+      ...hub,
+      channels: [...hub.channels.keys()],
+      readiness: [{ name: 'database', check: () => hub.store.ping() }],
+    },
+    hub.log.child({ role: 'api' }),
+  );
+  await app.listen({ host: hub.config.host, port: hub.config.port });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : hub.config.port;
+  const host = hub.config.host.includes(':') ? `[${hub.config.host}]` : hub.config.host;
+  print(`Chat4All API listening on http://${host}:${port} (docs at /docs, ReDoc at /redoc)`);
+  return { name: 'api', stop: () => app.close() };
+}

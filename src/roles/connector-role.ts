@@ -1,0 +1,26 @@
+import { DeliverMessages } from '../app/deliver-messages.ts';
+import { outgoingTopic } from '../domain/channels.ts';
+import type { Hub } from '../main.ts';
+import type { RunningRole } from './role.ts';
+
+/** The seed's line for a delivery, kept verbatim (Portuguese) so existing scripts still find it. */
+export function deliveryLine(messageId: string, recipientId: string, displayName: string): string {
+  return `INFO: Mensagem ${messageId} enviada para o usuário ${recipientId} no ${displayName}`;
+}
+
+export async function startConnector(hub: Hub, channel: string, print: (line: string) => void): Promise<RunningRole> {
+  const connector = hub.channels.get(channel);
+  if (!connector) {
+    throw new Error(`unknown channel "${channel}"; registered channels: ${[...hub.channels.keys()].join(', ')}`);
+  }
+  const log = hub.log.child({ role: 'connector', channel });
+  const topic = outgoingTopic(channel);
+  await hub.bus.ensureTopics([topic]);
+  const deliver = new DeliverMessages(hub.store.messages, connector, (event, outcome) => {
+    if (outcome.status === 'delivered') print(deliveryLine(event.message_id, outcome.recipientId, connector.displayName));
+    else log.warn({ message_id: event.message_id, recipient_id: outcome.recipientId, reason: outcome.reason }, 'delivery failed');
+  });
+  const subscription = hub.bus.subscribe(`${channel}-connector`, topic, (records) => deliver.handle(records));
+  log.info({}, `${connector.displayName} mock connector started, consuming from ${topic} topic...`);
+  return { name: `connector ${channel}`, stop: () => subscription.stop() };
+}
