@@ -1,5 +1,5 @@
 import { createLogger } from './adapters/pino-logger.ts';
-import { DEMO_PASSWORD } from './app/register-user.ts';
+import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { DomainError } from './domain/errors.ts';
 import { openHub, type Hub } from './main.ts';
@@ -81,11 +81,8 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
 
 async function seedDemoUsers(hub: Hub): Promise<void> {
   const created = await hub.registerUser.seedDemoUsers();
-  if (created.length > 0) {
-    print(`Demo users created: ${created.join(', ')} with password "${DEMO_PASSWORD}".`);
-  } else {
-    print('Demo users (user1...user5, password "password123") are enabled; existing users kept.');
-  }
+  const note = created.length > 0 ? `created now: ${created.join(', ')}` : 'already present';
+  print(`Demo users ${DEMO_USERNAMES.join(', ')} with password "${DEMO_PASSWORD}" (${note}).`);
   print('  Turn demo users off with NODE_ENV=production or CHAT4ALL_DEMO_USERS=false.');
 }
 

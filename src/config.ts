@@ -14,7 +14,9 @@ export interface Config {
   outboxPartitions: number;
   pollIntervalMs: number;
   leaseTtlMs: number;
+  lingerMs: number;
   mockFailureRates: Record<string, number>;
+  mockLatencyMs: Record<string, number>;
 }
 
 export class ConfigError extends Error {}
@@ -36,7 +38,9 @@ export function loadConfig(env: Env = process.env): Config {
     outboxPartitions: integer(env, 'CHAT4ALL_OUTBOX_PARTITIONS', 6, 1, 256),
     pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', 200, 5, 60_000),
     leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
-    mockFailureRates: rates(env, 'CHAT4ALL_MOCK_FAILURE_RATE'),
+    lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
+    mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
+    mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
   };
 }
 
@@ -58,18 +62,18 @@ function boolean(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
 }
 
-/** Parses "whatsapp=0.3,instagram=1" into per-channel failure probabilities. */
-function rates(env: Env, name: string): Record<string, number> {
+/** Parses "whatsapp=0.3,instagram=1" into per-channel numbers between 0 and `max`. */
+function perChannel(env: Env, name: string, max: number, example: string): Record<string, number> {
   const raw = env[name];
   const result: Record<string, number> = {};
   if (!raw) return result;
   for (const entry of raw.split(',')) {
     const [channel, value] = entry.split('=').map((part) => part.trim());
-    const rate = Number(value);
-    if (!channel || value === undefined || !(rate >= 0 && rate <= 1)) {
-      throw new ConfigError(`${name} entries must look like "whatsapp=0.3" with a rate in [0, 1], got "${entry}"`);
+    const number = Number(value);
+    if (!channel || !value || !(number >= 0 && number <= max)) {
+      throw new ConfigError(`${name} entries look like "whatsapp=${example}" with a value in [0, ${max}], got "${entry}"`);
     }
-    result[channel] = rate;
+    result[channel] = number;
   }
   return result;
 }

@@ -40,11 +40,11 @@ export interface Hub {
 /** The composition root: picks adapters from config and builds the use cases on their ports. */
 export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs };
+  const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs, lingerMs: config.lingerMs };
   const database = await openPgliteDatabase(config.dataDir);
   const mode = `embedded (PGlite in ${config.dataDir})`;
   const store = await openSqlStore(database, {
-    ...loop,
+    loop,
     outboxPartitions: config.outboxPartitions,
     outboxWakeup: new Wakeup(),
     log: log.child({ component: 'outbox' }),
@@ -55,7 +55,6 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const bus = new SqlBus(database.db, {
     ...loop,
     partitions: config.busPartitions,
-    wakeup: new Wakeup(),
     log: log.child({ component: 'bus' }),
   });
 
@@ -69,7 +68,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     mode,
     store,
     bus,
-    channels: createChannels(config.mockFailureRates),
+    channels: createChannels({ failureRates: config.mockFailureRates, latencyMs: config.mockLatencyMs }),
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),

@@ -35,7 +35,7 @@ export class Authenticate {
     return {
       accessToken: token,
       expiresAt: claims.expiresAt,
-      expiresIn: Math.round((claims.expiresAt.getTime() - now.getTime()) / 1000),
+      expiresIn: this.#tokens.ttlSeconds,
       userId: user.userId,
       username: user.username,
     };

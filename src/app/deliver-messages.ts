@@ -4,45 +4,55 @@ import type { ConsumedRecord } from '../ports/message-bus.ts';
 import type { DeliveryOutcome, MessageStore } from '../ports/message-store.ts';
 
 /**
- * A channel connector's work: send each pending delivery of a dispatched message, record the outcomes,
- * and report the ones this call moved. A redelivered record finds nothing pending and has no effect.
+ * A channel connector's work: send each pending delivery of the dispatched messages, record the outcomes,
+ * and report the ones recorded. A redelivered record finds nothing pending and has no effect.
  */
+export interface RecordedDelivery {
+  event: ChannelDispatchEvent;
+  outcome: DeliveryOutcome;
+}
+
 export class DeliverMessages {
   readonly #messages: MessageStore;
   readonly #connector: ChannelConnector;
-  readonly #onDelivered: (event: ChannelDispatchEvent, outcome: DeliveryOutcome) => void;
+  readonly #onRecorded: (recorded: RecordedDelivery[]) => void;
 
-  constructor(
-    messages: MessageStore,
-    connector: ChannelConnector,
-    onDelivered: (event: ChannelDispatchEvent, outcome: DeliveryOutcome) => void,
-  ) {
+  /** `onRecorded` runs right after the outcomes commit, once per batch, so it can report them in one write. */
+  constructor(messages: MessageStore, connector: ChannelConnector, onRecorded: (recorded: RecordedDelivery[]) => void) {
     this.#messages = messages;
     this.#connector = connector;
-    this.#onDelivered = onDelivered;
+    this.#onRecorded = onRecorded;
   }
 
   async handle(records: ConsumedRecord[]): Promise<void> {
-    for (const record of records) {
-      await this.#deliver(record.value as ChannelDispatchEvent);
-    }
-  }
-
-  async #deliver(event: ChannelDispatchEvent): Promise<void> {
-    const pending = await this.#messages.pendingDeliveries(event.message_id, this.#connector.name);
+    const events = new Map(records.map((record) => {
+      const event = record.value as ChannelDispatchEvent;
+      return [event.message_id, event] as const;
+    }));
+    const pending = await this.#messages.pendingDeliveries([...events.keys()], this.#connector.name);
     if (pending.length === 0) return;
-    const outcomes = await Promise.all(pending.map(({ recipientId }) => this.#send(event, recipientId)));
-    const moved = await this.#messages.recordDeliveries(event.message_id, this.#connector.name, outcomes);
-    for (const outcome of moved) this.#onDelivered(event, outcome);
+    // In batch order within a conversation, so each recipient gets its messages in order; conversations in parallel.
+    const order = [...events.keys()];
+    pending.sort((a, b) => order.indexOf(a.messageId) - order.indexOf(b.messageId));
+    const byConversation = Map.groupBy(pending, ({ messageId }) => events.get(messageId)!.conversation_id);
+    const outcomes: DeliveryOutcome[] = [];
+    await Promise.all(
+      [...byConversation.values()].map(async (deliveries) => {
+        for (const { messageId, recipientId } of deliveries) outcomes.push(await this.#send(events.get(messageId)!, recipientId));
+      }),
+    );
+    const recorded = await this.#messages.recordDeliveries(this.#connector.name, outcomes);
+    if (recorded.length > 0) this.#onRecorded(recorded.map((outcome) => ({ event: events.get(outcome.messageId)!, outcome })));
   }
 
   async #send(event: ChannelDispatchEvent, recipientId: string): Promise<DeliveryOutcome> {
+    const messageId = event.message_id;
     try {
       await this.#connector.send(event, recipientId);
-      return { recipientId, status: 'delivered', reason: null };
+      return { messageId, recipientId, status: 'delivered', reason: null };
     } catch (error) {
       if (!(error instanceof DeliveryFailure)) throw error;
-      return { recipientId, status: 'failed', reason: error.message };
+      return { messageId, recipientId, status: 'failed', reason: error.message };
     }
   }
 }

@@ -18,13 +18,14 @@ export class RegisterUser {
     return this.#users.create({ userId: randomUUID(), username, passwordHash });
   }
 
-  /** Seeds user1…user5 / password123 into an empty store; returns the usernames created. */
+  /** Creates whichever of user1…user5 (password123) does not exist yet; returns the usernames created. */
   async seedDemoUsers(): Promise<string[]> {
-    if ((await this.#users.count()) > 0) return [];
-    const names = ['user1', 'user2', 'user3', 'user4', 'user5'];
-    await Promise.all(names.map((name) => this.register(name, DEMO_PASSWORD)));
-    return names;
+    const missing: string[] = [];
+    for (const name of DEMO_USERNAMES) if (!(await this.#users.findByUsername(name))) missing.push(name);
+    await Promise.all(missing.map((name) => this.register(name, DEMO_PASSWORD)));
+    return missing;
   }
 }
 
+export const DEMO_USERNAMES = ['user1', 'user2', 'user3', 'user4', 'user5'];
 export const DEMO_PASSWORD = 'password123';

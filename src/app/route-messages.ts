@@ -1,12 +1,12 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
 import type { ChannelDispatchEvent, MessageAcceptedEvent } from '../domain/message-events.ts';
 import type { BusRecord, ConsumedRecord, MessageBus } from '../ports/message-bus.ts';
-import type { MessageStore } from '../ports/message-store.ts';
+import type { MessageStore, PlannedDelivery } from '../ports/message-store.ts';
 
 /**
- * The router: for each accepted message, plans one delivery per channel and recipient, moves the message
- * to in_transit and hands it to each channel's topic. Replaying a record re-publishes (connectors ignore
- * deliveries already made) and changes nothing in the store.
+ * The router: for each accepted message, plans one delivery per channel and recipient (every member but the
+ * sender), moves the message to in_transit and hands it to each channel's topic, keyed by conversation.
+ * Replaying a batch re-publishes (connectors skip deliveries already made) and changes nothing in the store.
  */
 export class RouteMessages {
   readonly #messages: MessageStore;
@@ -27,38 +27,37 @@ export class RouteMessages {
   }
 
   async handle(records: ConsumedRecord[]): Promise<void> {
+    const events = records.map((record) => record.value as MessageAcceptedEvent);
+    const members = await this.#messages.members([...new Set(events.map((event) => event.conversation_id))]);
+    const plan: PlannedDelivery[] = [];
     const outgoing: BusRecord[] = [];
-    for (const record of records) {
-      outgoing.push(...(await this.#route(record.value as MessageAcceptedEvent)));
+    for (const event of events) {
+      const recipients = (members.get(event.conversation_id) ?? []).filter((member) => member !== event.from);
+      const channels = expandChannels(event.channels, this.#channels);
+      for (const channel of channels) {
+        const failure = this.#channels.includes(channel) ? undefined : `channel "${channel}" is not registered`;
+        for (const recipientId of recipients) {
+          plan.push({ messageId: event.message_id, channel, recipientId, ...(failure ? { failure } : {}) });
+        }
+        if (!failure) outgoing.push(dispatch(event, channel, recipients));
+      }
+      this.#log(event, channels);
     }
+    await this.#messages.planDeliveries(plan);
     await this.#bus.publish(outgoing);
   }
+}
 
-  async #route(event: MessageAcceptedEvent): Promise<BusRecord[]> {
-    const channels = expandChannels(event.channels, this.#channels);
-    const recipients = await this.#messages.recipients(event.conversation_id, event.from);
-    const known = channels.filter((channel) => this.#channels.includes(channel));
-    const plan = channels.flatMap((channel) =>
-      recipients.map((recipientId) => ({
-        channel,
-        recipientId,
-        ...(known.includes(channel) ? {} : { failure: `channel "${channel}" is not registered` }),
-      })),
-    );
-    await this.#messages.planDeliveries(event.message_id, plan);
-    this.#log(event, channels);
-    return known.map((channel) => {
-      const dispatch: ChannelDispatchEvent = {
-        message_id: event.message_id,
-        conversation_id: event.conversation_id,
-        seq: event.seq,
-        from: event.from,
-        channel,
-        recipients,
-        payload: event.payload,
-        priority: event.priority,
-      };
-      return { topic: outgoingTopic(channel), key: event.conversation_id, value: dispatch };
-    });
-  }
+function dispatch(event: MessageAcceptedEvent, channel: string, recipients: string[]): BusRecord {
+  const value: ChannelDispatchEvent = {
+    message_id: event.message_id,
+    conversation_id: event.conversation_id,
+    seq: event.seq,
+    from: event.from,
+    channel,
+    recipients,
+    payload: event.payload,
+    priority: event.priority,
+  };
+  return { topic: outgoingTopic(channel), key: event.conversation_id, value };
 }

@@ -22,9 +22,14 @@ export class TokenCodec {
     this.#ttlSeconds = ttlSeconds;
   }
 
+  get ttlSeconds(): number {
+    return this.#ttlSeconds;
+  }
+
+  /** The token is valid for at least the configured lifetime: its expiry is rounded up to the second. */
   issue(userId: string, username: string, now = new Date()): { token: string; claims: TokenClaims } {
     const issuedAt = Math.floor(now.getTime() / 1000);
-    const exp = issuedAt + this.#ttlSeconds;
+    const exp = Math.ceil(now.getTime() / 1000) + this.#ttlSeconds;
     const body = base64url(JSON.stringify({ sub: userId, name: username, iat: issuedAt, exp }));
     const token = `${HEADER}.${body}.${this.#sign(`${HEADER}.${body}`)}`;
     return { token, claims: { userId, username, expiresAt: new Date(exp * 1000) } };

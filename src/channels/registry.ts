@@ -10,8 +10,14 @@ const factories: Record<string, ChannelFactory> = { whatsapp, instagram };
 
 export const channelNames: readonly string[] = Object.keys(factories);
 
-export function createChannels(failureRates: Record<string, number>): Map<string, ChannelConnector> {
+export function createChannels(settings: {
+  failureRates: Record<string, number>;
+  latencyMs: Record<string, number>;
+}): Map<string, ChannelConnector> {
   return new Map(
-    channelNames.map((name) => [name, factories[name]!({ failureRate: failureRates[name] ?? 0 })] as const),
+    channelNames.map((name) => {
+      const options = { failureRate: settings.failureRates[name] ?? 0, latencyMs: settings.latencyMs[name] ?? 0 };
+      return [name, factories[name]!(options)] as const;
+    }),
   );
 }

@@ -3,6 +3,7 @@ import type { MessageStatus, DeliveryStatus } from './message-status.ts';
 
 export const Priorities = ['normal', 'high', 'low'] as const;
 export type Priority = (typeof Priorities)[number];
+export const DEFAULT_PRIORITY: Priority = 'normal';
 
 export const MAX_TEXT_LENGTH = 4096;
 

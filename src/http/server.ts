@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import Fastify from 'fastify';
+import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
@@ -35,7 +35,8 @@ export const BODY_LIMIT_BYTES = 1024 * 1024;
 export async function buildHttpServer(services: HttpServices, log: Logger): Promise<HttpApp> {
   const app = Fastify({
     loggerInstance: log,
-    disableRequestLogging: true,
+    // one line per request, written by the onResponse hook below
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),

@@ -3,11 +3,15 @@ import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldErrors } from '../domain/errors.ts';
 
-const shared = { allErrors: true, removeAdditional: true, useDefaults: true, strict: false } as const;
+const shared = { allErrors: true, useDefaults: true, strict: false } as const;
 
-/** Bodies are JSON: a number is never taken for a string. Query strings and paths are text, so they coerce. */
+/**
+ * Bodies are JSON: a number is never taken for a string, and an unknown field is an error (body schemas say
+ * additionalProperties: false), so a typo never passes silently. Query strings and paths are text: they
+ * coerce, and unknown parameters are dropped.
+ */
 const bodyAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: false }));
-const textAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: true }));
+const textAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: true, removeAdditional: true }));
 
 /** Validates with Ajv and reports every bad field by path, plus text PostgreSQL cannot store. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
@@ -33,6 +37,7 @@ function add(fields: FieldErrors, field: string, message: string): void {
 function fieldOf(error: ErrorObject): string {
   const path = error.instancePath.split('/').slice(1).map((part) => part.replaceAll('~1', '/').replaceAll('~0', '~'));
   if (error.keyword === 'required') path.push((error.params as { missingProperty: string }).missingProperty);
+  if (error.keyword === 'additionalProperties') path.push((error.params as { additionalProperty: string }).additionalProperty);
   return path.join('.') || '(body)';
 }
 
@@ -40,6 +45,8 @@ function messageOf(error: ErrorObject): string {
   switch (error.keyword) {
     case 'required':
       return 'is required';
+    case 'additionalProperties':
+      return 'is not a known field';
     case 'format':
       return error.params.format === 'uuid' ? 'must be a UUID' : `must be a valid ${error.params.format}`;
     case 'enum':
@@ -51,14 +58,40 @@ function messageOf(error: ErrorObject): string {
   }
 }
 
-/** Paths of strings holding U+0000 or a lone surrogate: JSON allows them, PostgreSQL text does not. */
-function unstorableText(value: unknown, path: string[] = []): string[] {
-  if (typeof value === 'string') {
-    return value.includes('\u0000') || !value.isWellFormed() ? [path.join('.') || '(body)'] : [];
-  }
-  if (value === null || typeof value !== 'object') return [];
-  return Object.entries(value).flatMap(([key, child]) => [
-    ...(typeof key === 'string' && (!key.isWellFormed() || key.includes('\u0000')) ? [[...path, '(key)'].join('.')] : []),
-    ...unstorableText(child, [...path, key]),
-  ]);
+interface PathNode {
+  key: string;
+  parent: PathNode | undefined;
 }
+
+const MAX_REPORTED = 20;
+
+/**
+ * Paths of strings (values or keys) holding U+0000 or a lone surrogate: JSON allows them, PostgreSQL text
+ * does not. Walks with an explicit stack and shared path nodes, so even a 1 MiB body nested to the bottom
+ * costs linear time and cannot overflow the call stack.
+ */
+function unstorableText(body: unknown): string[] {
+  const found: string[] = [];
+  const stack: Array<[unknown, PathNode | undefined]> = [[body, undefined]];
+  while (stack.length > 0 && found.length < MAX_REPORTED) {
+    const [value, path] = stack.pop()!;
+    if (typeof value === 'string') {
+      if (!storable(value)) found.push(pathText(path));
+    } else if (value !== null && typeof value === 'object') {
+      for (const [key, child] of Object.entries(value)) {
+        const node = { key, parent: path };
+        if (!storable(key)) found.push(pathText({ key: '(key)', parent: node }));
+        stack.push([child, node]);
+      }
+    }
+  }
+  return found;
+}
+
+function pathText(node: PathNode | undefined): string {
+  const keys: string[] = [];
+  for (let at = node; at; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.') || '(body)';
+}
+
+const storable = (text: string) => text.isWellFormed() && !text.includes('\u0000');

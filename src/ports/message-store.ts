@@ -1,4 +1,4 @@
-import type { Delivery, Message, MessageDetail, SendCommand } from '../domain/message.ts';
+import type { Message, MessageDetail, SendCommand } from '../domain/message.ts';
 import type { DeliveryStatus } from '../domain/message-status.ts';
 
 export type AcceptOutcome =
@@ -8,7 +8,16 @@ export type AcceptOutcome =
   | { kind: 'not_a_member' }
   | { kind: 'recipient_not_member' };
 
+export interface PlannedDelivery {
+  messageId: string;
+  channel: string;
+  recipientId: string;
+  /** Set when the delivery cannot even be attempted (e.g. the channel is not registered). */
+  failure?: string;
+}
+
 export interface DeliveryOutcome {
+  messageId: string;
   recipientId: string;
   status: Exclude<DeliveryStatus, 'pending'>;
   reason: string | null;
@@ -22,15 +31,18 @@ export interface MessageStore {
   accept(command: SendCommand, fingerprint: string): Promise<AcceptOutcome>;
   list(conversationId: string, page: { limit: number; offset: number }): Promise<{ messages: Message[]; total: number }>;
   find(messageId: string): Promise<MessageDetail | undefined>;
-  /** Members who receive a message: everyone in the conversation but the sender. */
-  recipients(conversationId: string, senderId: string): Promise<string[]>;
-  /** Records the planned deliveries (idempotent) and moves the message to in_transit if it was accepted. */
-  planDeliveries(messageId: string, plan: Array<{ channel: string; recipientId: string; failure?: string }>): Promise<void>;
-  /** Deliveries of a message on one channel that are still pending. */
-  pendingDeliveries(messageId: string, channel: string): Promise<Delivery[]>;
+  /** Members of each conversation, in the order they were given. */
+  members(conversationIds: readonly string[]): Promise<Map<string, string[]>>;
   /**
-   * Records outcomes of pending deliveries and settles the message once none is pending.
-   * Returns the recipients whose delivery this call moved (a repeated call moves none).
+   * Records planned deliveries (idempotent), moves their messages from accepted to in_transit, and settles
+   * a message at once when none of its deliveries can be attempted.
    */
-  recordDeliveries(messageId: string, channel: string, outcomes: DeliveryOutcome[]): Promise<DeliveryOutcome[]>;
+  planDeliveries(plan: readonly PlannedDelivery[]): Promise<void>;
+  /** Deliveries on one channel that are still pending, for the given messages. */
+  pendingDeliveries(messageIds: readonly string[], channel: string): Promise<Array<{ messageId: string; recipientId: string }>>;
+  /**
+   * Records outcomes of pending deliveries and settles each message once none of its deliveries is pending.
+   * Returns the outcomes this call recorded (a repeated call records none).
+   */
+  recordDeliveries(channel: string, outcomes: readonly DeliveryOutcome[]): Promise<DeliveryOutcome[]>;
 }

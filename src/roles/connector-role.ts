@@ -16,9 +16,18 @@ export async function startConnector(hub: Hub, channel: string, print: (line: st
   const log = hub.log.child({ role: 'connector', channel });
   const topic = outgoingTopic(channel);
   await hub.bus.ensureTopics([topic]);
-  const deliver = new DeliverMessages(hub.store.messages, connector, (event, outcome) => {
-    if (outcome.status === 'delivered') print(deliveryLine(event.message_id, outcome.recipientId, connector.displayName));
-    else log.warn({ message_id: event.message_id, recipient_id: outcome.recipientId, reason: outcome.reason }, 'delivery failed');
+  const deliver = new DeliverMessages(hub.store.messages, connector, (recorded) => {
+    // One write for the batch, straight after its commit: a crash can fall between the two only during one
+    // system call, not during one per line.
+    const lines = recorded
+      .filter(({ outcome }) => outcome.status === 'delivered')
+      .map(({ event, outcome }) => deliveryLine(event.message_id, outcome.recipientId, connector.displayName));
+    if (lines.length > 0) print(lines.join('\n'));
+    for (const { event, outcome } of recorded) {
+      if (outcome.status === 'failed') {
+        log.warn({ message_id: event.message_id, recipient_id: outcome.recipientId, reason: outcome.reason }, 'delivery failed');
+      }
+    }
   });
   const subscription = hub.bus.subscribe(`${channel}-connector`, topic, (records) => deliver.handle(records));
   log.info({}, `${connector.displayName} mock connector started, consuming from ${topic} topic...`);

@@ -3,16 +3,12 @@ import type { Logger } from '../../ports/logger.ts';
 import type { BatchHandler, BusRecord, ConsumedRecord, MessageBus, Subscription } from '../../ports/message-bus.ts';
 import { partitionFor } from '../partitioning.ts';
 import { PartitionLeases } from '../sql/partition-leases.ts';
-import { startPartitionLoop } from '../sql/partition-loop.ts';
+import { startPartitionLoop, type LoopSettings } from '../sql/partition-loop.ts';
 import type { Db } from '../sql/sql-database.ts';
-import type { Wakeup } from '../wakeup.ts';
+import { Wakeup } from '../wakeup.ts';
 
-export interface SqlBusOptions {
+export interface SqlBusOptions extends LoopSettings {
   partitions: number;
-  holder: string;
-  pollIntervalMs: number;
-  leaseTtlMs: number;
-  wakeup: Wakeup;
   log: Logger;
 }
 
@@ -31,6 +27,8 @@ export class SqlBus implements MessageBus {
   readonly #db: Db;
   readonly #options: SqlBusOptions;
   readonly #subscriptions = new Set<Subscription>();
+  /** Per topic, so a publish wakes only the consumers of the topics it wrote to. */
+  readonly #wakeups = new Map<string, Wakeup>();
 
   constructor(db: Db, options: SqlBusOptions) {
     this.#db = db;
@@ -65,30 +63,34 @@ export class SqlBus implements MessageBus {
           FROM head, unnest(${keys}::text[], ${values}::jsonb[]) WITH ORDINALITY AS r (key, value, ordinal)`.execute(trx);
       }
     });
-    this.#options.wakeup.notify();
+    for (const { topic } of groups.values()) this.#wakeup(topic).notify();
   }
 
   subscribe(group: string, topic: string, handler: BatchHandler): Subscription {
     const db = this.#db;
     const { partitions, holder, leaseTtlMs } = this.#options;
-    const commits = new Map<number, number>();
+    let commits = 0;
     const subscription = startPartitionLoop<LogRecord>({
       ...this.#options,
+      wakeup: this.#wakeup(topic),
       leases: new PartitionLeases(db, { group, topic, partitions, holder, ttlMs: leaseTtlMs }),
-      batchSize: 100,
+      batchSize: 200,
       handler: (records) => handler(records.map((record) => ({ ...record, offset: String(record.offset) }))),
       source: {
-        async read(partition, fromOffset, limit) {
-          const { rows } = await sql<{ offset: number | string; key: string; value: unknown }>`
-            SELECT "offset", key, value FROM bus_records
-            WHERE topic = ${topic} AND partition = ${partition} AND "offset" >= ${fromOffset}
-            ORDER BY "offset" LIMIT ${limit}`.execute(db);
-          return rows.map((row) => ({ topic, partition, key: row.key, value: row.value, offset: Number(row.offset) }));
+        async read(held, limit) {
+          const { rows } = await sql<{ partition: number; offset: number | string; key: string; value: unknown }>`
+            SELECT r.partition, r."offset", r.key, r.value
+            FROM unnest(${[...held.keys()]}::int[], ${[...held.values()]}::bigint[]) AS h (partition, committed)
+            CROSS JOIN LATERAL (
+              SELECT * FROM bus_records
+              WHERE topic = ${topic} AND partition = h.partition AND "offset" >= h.committed
+              ORDER BY "offset" LIMIT ${limit}) AS r
+            ORDER BY r.partition, r."offset"
+            LIMIT ${limit}`.execute(db);
+          return rows.map((row) => ({ topic, partition: row.partition, key: row.key, value: row.value, offset: Number(row.offset) }));
         },
-        async acknowledge(partition) {
-          const count = (commits.get(partition) ?? 0) + 1;
-          commits.set(partition, count);
-          if (count % TRIM_EVERY === 0) await trim(db, topic, partition);
+        async acknowledge(records) {
+          if (++commits % TRIM_EVERY === 0) await trim(db, topic, [...new Set(records.map((r) => r.partition))]);
         },
       },
     });
@@ -101,16 +103,22 @@ export class SqlBus implements MessageBus {
     };
   }
 
+  #wakeup(topic: string): Wakeup {
+    let wakeup = this.#wakeups.get(topic);
+    if (!wakeup) this.#wakeups.set(topic, (wakeup = new Wakeup()));
+    return wakeup;
+  }
+
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
   }
 }
 
 /** Deletes records every group subscribed to the topic has acknowledged. */
-async function trim(db: Db, topic: string, partition: number): Promise<void> {
+async function trim(db: Db, topic: string, partitions: number[]): Promise<void> {
   await sql`
-    DELETE FROM bus_records
-    WHERE topic = ${topic} AND partition = ${partition}
-      AND "offset" < (SELECT min(committed_offset) FROM partition_leases
-                      WHERE topic = ${topic} AND partition = ${partition})`.execute(db);
+    DELETE FROM bus_records r
+    WHERE r.topic = ${topic} AND r.partition = ANY(${partitions}::int[])
+      AND r."offset" < (SELECT min(l.committed_offset) FROM partition_leases l
+                        WHERE l.topic = r.topic AND l.partition = r.partition)`.execute(db);
 }

@@ -62,15 +62,22 @@ export class PartitionLeases {
     return new Map(rows.map((row) => [row.partition, Number(row.committed_offset)]));
   }
 
-  /** Records progress and renews the lease; false when the lease was lost and the work must stop. */
-  async commit(partition: number, offset: number): Promise<boolean> {
-    const { rows } = await sql<{ partition: number }>`
-      UPDATE partition_leases
-      SET committed_offset = ${offset}, expires_at = now() + ${this.#ttlMs} * interval '1 millisecond'
-      WHERE consumer_group = ${this.#group} AND topic = ${this.#topic} AND partition = ${partition}
-        AND holder = ${this.#holder}
-      RETURNING partition`.execute(this.#db);
-    return rows.length > 0;
+  /**
+   * Records progress and renews every lease this member holds; returns the partitions still held, with their
+   * committed offsets (a partition lost to another member is missing, and its work must stop).
+   */
+  async commit(offsets: ReadonlyMap<number, number>): Promise<Map<number, number>> {
+    const { rows } = await sql<{ partition: number; committed_offset: number | string }>`
+      UPDATE partition_leases l
+      SET committed_offset = coalesce(
+            (SELECT c.next_offset
+             FROM unnest(${[...offsets.keys()]}::int[], ${[...offsets.values()]}::bigint[]) AS c (partition, next_offset)
+             WHERE c.partition = l.partition),
+            l.committed_offset),
+          expires_at = now() + ${this.#ttlMs} * interval '1 millisecond'
+      WHERE l.consumer_group = ${this.#group} AND l.topic = ${this.#topic} AND l.holder = ${this.#holder}
+      RETURNING l.partition, l.committed_offset`.execute(this.#db);
+    return new Map(rows.map((row) => [row.partition, Number(row.committed_offset)]));
   }
 
   async releaseAll(): Promise<void> {

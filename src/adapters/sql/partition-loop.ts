@@ -3,33 +3,43 @@ import type { Subscription } from '../../ports/message-bus.ts';
 import type { Wakeup } from '../wakeup.ts';
 import type { PartitionLeases } from './partition-leases.ts';
 
-export interface OffsetRecord {
+export interface PartitionedRecord {
+  partition: number;
   offset: number;
 }
 
 /** Where a partitioned consumer reads from and how it acknowledges what it handled. */
-export interface PartitionSource<R extends OffsetRecord> {
-  read(partition: number, fromOffset: number, limit: number): Promise<R[]>;
-  /** Runs after the handler succeeded and before the offset is committed. */
-  acknowledge(partition: number, records: R[]): Promise<void>;
+export interface PartitionSource<R extends PartitionedRecord> {
+  /** Reads up to `limit` records from the held partitions, each from its committed offset, in offset order. */
+  read(held: ReadonlyMap<number, number>, limit: number): Promise<R[]>;
+  /** Runs after the handler succeeded and before the offsets are committed. */
+  acknowledge(records: R[]): Promise<void>;
 }
 
-export interface PartitionLoopOptions<R extends OffsetRecord> {
+/** How consumers of a deployment poll, batch and hold leases; the same for the outbox and the bus. */
+export interface LoopSettings {
+  /** Identifies this process among the members of a consumer group. */
+  holder: string;
+  pollIntervalMs: number;
+  leaseTtlMs: number;
+  /** How long to let records accumulate after a partial batch before reading again. */
+  lingerMs: number;
+}
+
+export interface PartitionLoopOptions<R extends PartitionedRecord> extends Omit<LoopSettings, 'holder'> {
   leases: PartitionLeases;
   source: PartitionSource<R>;
   handler: (records: R[]) => Promise<void>;
   wakeup: Wakeup;
-  pollIntervalMs: number;
-  leaseTtlMs: number;
   batchSize: number;
   log: Logger;
 }
 
 /**
- * Drives one member of a consumer group: holds leases, reads each held partition from its committed offset,
- * hands batches to the handler and commits only after it succeeded. A failed batch is read again.
+ * Drives one member of a consumer group: holds leases, reads the held partitions from their committed
+ * offsets, hands each batch to the handler and commits only after it succeeded. A failed batch is read again.
  */
-export function startPartitionLoop<R extends OffsetRecord>(options: PartitionLoopOptions<R>): Subscription {
+export function startPartitionLoop<R extends PartitionedRecord>(options: PartitionLoopOptions<R>): Subscription {
   const stopping = new AbortController();
   const done = run(options, stopping.signal).catch((error: unknown) => {
     options.log.error({ err: error }, 'consumer loop stopped on an unexpected error');
@@ -42,7 +52,7 @@ export function startPartitionLoop<R extends OffsetRecord>(options: PartitionLoo
   };
 }
 
-async function run<R extends OffsetRecord>(options: PartitionLoopOptions<R>, signal: AbortSignal): Promise<void> {
+async function run<R extends PartitionedRecord>(options: PartitionLoopOptions<R>, signal: AbortSignal): Promise<void> {
   const { leases, source, handler, wakeup, log } = options;
   await leases.join();
   let held = new Map<number, number>();
@@ -57,32 +67,35 @@ async function run<R extends OffsetRecord>(options: PartitionLoopOptions<R>, sig
         });
         claimedAt = held.size > 0 ? Date.now() : 0;
       }
-      let handled = 0;
-      let failed = false;
-      await Promise.all(
-        [...held].map(async ([partition, offset]) => {
-          try {
-            const records = await source.read(partition, offset, options.batchSize);
-            if (records.length === 0 || signal.aborted) return;
-            await handler(records);
-            await source.acknowledge(partition, records);
-            const next = records[records.length - 1]!.offset + 1;
-            if (await leases.commit(partition, next)) held.set(partition, next);
-            else held.delete(partition);
-            handled += records.length;
-          } catch (error) {
-            failed = true;
-            log.error({ err: error, partition }, 'batch failed; it will be delivered again');
-          }
-        }),
-      );
-      failures = failed ? failures + 1 : 0;
-      if (failed) await sleep(Math.min(options.pollIntervalMs * 2 ** failures, 5_000), signal);
-      else if (handled === 0) await wakeup.wait(options.pollIntervalMs, signal);
+      let records: R[] = [];
+      try {
+        records = held.size > 0 ? await source.read(held, options.batchSize) : [];
+        if (records.length > 0 && !signal.aborted) {
+          await handler(records);
+          await source.acknowledge(records);
+          held = await leases.commit(nextOffsets(records));
+          claimedAt = Date.now();
+        }
+        failures = 0;
+      } catch (error) {
+        failures++;
+        log.error({ err: error, records: records.length }, 'batch failed; it will be delivered again');
+        await sleep(Math.min(options.pollIntervalMs * 2 ** failures, 5_000), signal);
+        continue;
+      }
+      if (records.length === 0) await wakeup.wait(options.pollIntervalMs, signal);
+      // Let a partial batch fill up a little: one read per few records instead of one per record under load.
+      if (records.length < options.batchSize) await sleep(options.lingerMs, signal);
     }
   } finally {
     await leases.releaseAll().catch((error: unknown) => log.warn({ err: error }, 'could not release partition leases'));
   }
+}
+
+function nextOffsets(records: readonly PartitionedRecord[]): Map<number, number> {
+  const next = new Map<number, number>();
+  for (const { partition, offset } of records) next.set(partition, Math.max(next.get(partition) ?? 0, offset + 1));
+  return next;
 }
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {

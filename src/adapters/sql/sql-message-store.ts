@@ -2,13 +2,13 @@ import { sql, type Transaction } from 'kysely';
 import type { Delivery, Message, MessageDetail, Payload, Priority, SendCommand } from '../../domain/message.ts';
 import { MESSAGE_PROCESSING_TOPIC } from '../../domain/channels.ts';
 import {
-  canMove,
+  MessageStatuses,
   predecessorsOf,
   settledStatus,
   type DeliveryStatus,
   type MessageStatus,
 } from '../../domain/message-status.ts';
-import type { AcceptOutcome, DeliveryOutcome, MessageStore } from '../../ports/message-store.ts';
+import type { AcceptOutcome, DeliveryOutcome, MessageStore, PlannedDelivery } from '../../ports/message-store.ts';
 import { partitionFor } from '../partitioning.ts';
 import type { Db } from './sql-database.ts';
 
@@ -164,89 +164,112 @@ export class SqlMessageStore implements MessageStore {
     };
   }
 
-  async recipients(conversationId: string, senderId: string): Promise<string[]> {
-    const { rows } = await sql<{ user_id: string }>`
-      SELECT user_id FROM conversation_members
-      WHERE conversation_id = ${conversationId} AND user_id <> ${senderId} ORDER BY position`.execute(this.#db);
-    return rows.map((row) => row.user_id);
+  async members(conversationIds: readonly string[]): Promise<Map<string, string[]>> {
+    const { rows } = await sql<{ conversation_id: string; user_id: string }>`
+      SELECT conversation_id, user_id FROM conversation_members
+      WHERE conversation_id = ANY(${[...conversationIds]}::uuid[]) ORDER BY conversation_id, position`.execute(this.#db);
+    const members = new Map<string, string[]>();
+    for (const row of rows) members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
+    return members;
   }
 
-  async planDeliveries(
-    messageId: string,
-    plan: Array<{ channel: string; recipientId: string; failure?: string }>,
-  ): Promise<void> {
+  async planDeliveries(plan: readonly PlannedDelivery[]): Promise<void> {
+    if (plan.length === 0) return;
+    const messageIds = [...new Set(plan.map((delivery) => delivery.messageId))];
     await this.#db.transaction().execute(async (trx) => {
-      const status = await this.#lock(trx, messageId);
-      if (status === undefined) return;
+      await lockMessages(trx, messageIds);
       await sql`
         INSERT INTO deliveries (message_id, channel, recipient_id, status, reason)
-        SELECT ${messageId}, p.channel, p.recipient_id, CASE WHEN p.failure IS NULL THEN 'pending' ELSE 'failed' END,
+        SELECT p.message_id, p.channel, p.recipient_id, CASE WHEN p.failure IS NULL THEN 'pending' ELSE 'failed' END,
                p.failure
-        FROM unnest(${plan.map((d) => d.channel)}::text[], ${plan.map((d) => d.recipientId)}::uuid[],
-                    ${plan.map((d) => d.failure ?? null)}::text[]) AS p (channel, recipient_id, failure)
+        FROM unnest(${plan.map((d) => d.messageId)}::uuid[], ${plan.map((d) => d.channel)}::text[],
+                    ${plan.map((d) => d.recipientId)}::uuid[], ${plan.map((d) => d.failure ?? null)}::text[])
+             AS p (message_id, channel, recipient_id, failure)
         ON CONFLICT DO NOTHING`.execute(trx);
-      const moved = canMove(status, 'in_transit') ? await this.#move(trx, messageId, 'in_transit', null) : false;
-      await this.#settle(trx, messageId, moved ? 'in_transit' : status);
+      await move(trx, messageIds.map((id) => ({ id, status: 'in_transit', reason: null })));
+      const unattempted = plan.filter((delivery) => delivery.failure).map((delivery) => delivery.messageId);
+      if (unattempted.length > 0) await settle(trx, [...new Set(unattempted)]);
     });
   }
 
-  async pendingDeliveries(messageId: string, channel: string): Promise<Delivery[]> {
-    const { rows } = await sql<DeliveryRow>`
-      SELECT * FROM deliveries
-      WHERE message_id = ${messageId} AND channel = ${channel} AND status = 'pending'
-      ORDER BY recipient_id`.execute(this.#db);
-    return rows.map(toDelivery);
+  async pendingDeliveries(
+    messageIds: readonly string[],
+    channel: string,
+  ): Promise<Array<{ messageId: string; recipientId: string }>> {
+    const { rows } = await sql<{ message_id: string; recipient_id: string }>`
+      SELECT message_id, recipient_id FROM deliveries
+      WHERE message_id = ANY(${[...messageIds]}::uuid[]) AND channel = ${channel} AND status = 'pending'`.execute(this.#db);
+    return rows.map((row) => ({ messageId: row.message_id, recipientId: row.recipient_id }));
   }
 
-  async recordDeliveries(messageId: string, channel: string, outcomes: DeliveryOutcome[]): Promise<DeliveryOutcome[]> {
+  async recordDeliveries(channel: string, outcomes: readonly DeliveryOutcome[]): Promise<DeliveryOutcome[]> {
+    if (outcomes.length === 0) return [];
     return this.#db.transaction().execute(async (trx) => {
-      const status = await this.#lock(trx, messageId);
-      if (status === undefined) return [];
-      const { rows } = await sql<{ recipient_id: string; status: 'delivered' | 'failed'; reason: string | null }>`
+      await lockMessages(trx, [...new Set(outcomes.map((outcome) => outcome.messageId))]);
+      const { rows } = await sql<{ message_id: string; recipient_id: string; status: 'delivered' | 'failed'; reason: string | null }>`
         UPDATE deliveries d SET status = o.status, reason = o.reason, updated_at = clock_timestamp()
-        FROM unnest(${outcomes.map((o) => o.recipientId)}::uuid[], ${outcomes.map((o) => o.status)}::text[],
-                    ${outcomes.map((o) => o.reason)}::text[]) AS o (recipient_id, status, reason)
-        WHERE d.message_id = ${messageId} AND d.channel = ${channel} AND d.recipient_id = o.recipient_id
+        FROM unnest(${outcomes.map((o) => o.messageId)}::uuid[], ${outcomes.map((o) => o.recipientId)}::uuid[],
+                    ${outcomes.map((o) => o.status)}::text[], ${outcomes.map((o) => o.reason)}::text[])
+             AS o (message_id, recipient_id, status, reason)
+        WHERE d.message_id = o.message_id AND d.channel = ${channel} AND d.recipient_id = o.recipient_id
           AND d.status = 'pending'
-        RETURNING d.recipient_id, d.status, d.reason`.execute(trx);
-      if (rows.length > 0) await this.#settle(trx, messageId, status);
-      return rows.map((row) => ({ recipientId: row.recipient_id, status: row.status, reason: row.reason }));
+        RETURNING d.message_id, d.recipient_id, d.status, d.reason`.execute(trx);
+      if (rows.length > 0) await settle(trx, [...new Set(rows.map((row) => row.message_id))]);
+      return rows.map((row) => ({ messageId: row.message_id, recipientId: row.recipient_id, status: row.status, reason: row.reason }));
     });
-  }
-
-  /** Locks the message row so concurrent connectors settle it one at a time; returns its status. */
-  async #lock(trx: Transaction<unknown>, messageId: string): Promise<MessageStatus | undefined> {
-    const { rows } = await sql<{ status: MessageStatus }>`
-      SELECT status FROM messages WHERE id = ${messageId} FOR UPDATE`.execute(trx);
-    return rows[0]?.status;
-  }
-
-  /** Gives the message its final status once no delivery is pending. */
-  async #settle(trx: Transaction<unknown>, messageId: string, current: MessageStatus): Promise<void> {
-    const { rows } = await sql<{ status: DeliveryStatus; reason: string | null }>`
-      SELECT status, reason FROM deliveries WHERE message_id = ${messageId}
-      ORDER BY channel, recipient_id`.execute(trx);
-    const final = settledStatus(rows.map((row) => row.status));
-    if (!final || !canMove(current, final)) return;
-    const reason = final === 'failed' ? (rows.find((row) => row.status === 'failed')?.reason ?? null) : null;
-    await this.#move(trx, messageId, final, reason);
-  }
-
-  /** Moves the message forward (never back) and records the move in its history. */
-  async #move(trx: Transaction<unknown>, messageId: string, next: MessageStatus, reason: string | null): Promise<boolean> {
-    const { rows } = await sql<{ id: string }>`
-      WITH moved AS (
-        UPDATE messages SET status = ${next}, updated_at = clock_timestamp()
-        WHERE id = ${messageId} AND status = ANY(${predecessorsOf(next)}::text[])
-        RETURNING id
-      )
-      INSERT INTO message_status_history (message_id, status, reason) SELECT id, ${next}, ${reason} FROM moved
-      RETURNING message_id AS id`.execute(trx);
-    return rows.length > 0;
   }
 
   async #row(messageId: string): Promise<MessageRow | undefined> {
     const { rows } = await sql<MessageRow>`SELECT * FROM messages WHERE id = ${messageId}`.execute(this.#db);
     return rows[0];
   }
+}
+
+/**
+ * Locks the messages' rows, in id order so two transactions never deadlock. Connectors of different channels
+ * then settle a message one at a time, each seeing the other's committed deliveries.
+ */
+async function lockMessages(trx: Transaction<unknown>, messageIds: readonly string[]): Promise<void> {
+  await sql`SELECT id FROM messages WHERE id = ANY(${[...messageIds]}::uuid[]) ORDER BY id FOR UPDATE`.execute(trx);
+}
+
+/** Gives each message its final status once none of its deliveries is pending (the domain decides which). */
+async function settle(trx: Transaction<unknown>, messageIds: readonly string[]): Promise<void> {
+  const { rows } = await sql<{ message_id: string; status: DeliveryStatus; reason: string | null }>`
+    SELECT message_id, status, reason FROM deliveries
+    WHERE message_id = ANY(${[...messageIds]}::uuid[]) ORDER BY message_id, channel, recipient_id`.execute(trx);
+  const moves: Move[] = [];
+  for (const [id, deliveries] of Map.groupBy(rows, (row) => row.message_id)) {
+    const status = settledStatus(deliveries.map((delivery) => delivery.status));
+    if (!status) continue;
+    const reason = status === 'failed' ? (deliveries.find((delivery) => delivery.status === 'failed')?.reason ?? null) : null;
+    moves.push({ id, status, reason });
+  }
+  await move(trx, moves);
+}
+
+interface Move {
+  id: string;
+  status: MessageStatus;
+  reason: string | null;
+}
+
+/** Moves messages forward (never back) and records each move in their history; a move not allowed is skipped. */
+async function move(trx: Transaction<unknown>, moves: readonly Move[]): Promise<void> {
+  if (moves.length === 0) return;
+  await sql`
+    WITH wanted AS (
+      SELECT * FROM unnest(${moves.map((m) => m.id)}::uuid[], ${moves.map((m) => m.status)}::text[],
+                           ${moves.map((m) => m.reason)}::text[]) AS w (id, status, reason)
+    ), moved AS (
+      UPDATE messages m SET status = w.status, updated_at = clock_timestamp()
+      FROM wanted w
+      WHERE m.id = w.id AND m.status = ANY(
+        CASE w.status ${sql.join(
+          MessageStatuses.map((next) => sql`WHEN ${next} THEN ${predecessorsOf(next)}::text[]`),
+          sql` `,
+        )} END)
+      RETURNING m.id, w.status, w.reason
+    )
+    INSERT INTO message_status_history (message_id, status, reason) SELECT id, status, reason FROM moved`.execute(trx);
 }

@@ -4,24 +4,24 @@ import type { BusRecord, Subscription } from '../../ports/message-bus.ts';
 import type { Outbox } from '../../ports/outbox.ts';
 import type { Wakeup } from '../wakeup.ts';
 import { PartitionLeases } from './partition-leases.ts';
-import { startPartitionLoop } from './partition-loop.ts';
+import { startPartitionLoop, type LoopSettings } from './partition-loop.ts';
 import type { Db } from './sql-database.ts';
 
-export interface SqlOutboxOptions {
+export interface SqlOutboxOptions extends LoopSettings {
   partitions: number;
-  holder: string;
-  pollIntervalMs: number;
-  leaseTtlMs: number;
   wakeup: Wakeup;
   log: Logger;
 }
 
-type OutboxRecord = BusRecord & { offset: number };
+type OutboxRecord = BusRecord & { partition: number; offset: number };
 
 const RELAY_GROUP = 'relay';
 const OUTBOX_TOPIC = 'outbox';
 
-/** Relays hold outbox partitions like a consumer group, so several relays keep per-partition order. */
+/**
+ * Relays hold outbox partitions like a consumer group, so several relays keep per-partition order.
+ * A relayed record is deleted, so reading needs no offsets: what is left is what is still to send.
+ */
 export class SqlOutbox implements Outbox {
   readonly #db: Db;
   readonly #options: SqlOutboxOptions;
@@ -40,12 +40,13 @@ export class SqlOutbox implements Outbox {
       batchSize: 500,
       handler: (records) => handler(records.map(({ topic, key, value }) => ({ topic, key, value }))),
       source: {
-        async read(partition, _fromOffset, limit) {
-          const { rows } = await sql<{ id: number | string; topic: string; key: string; value: unknown }>`
-            SELECT id, topic, key, value FROM outbox WHERE partition = ${partition} ORDER BY id LIMIT ${limit}`.execute(db);
+        async read(held, limit) {
+          const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: unknown }>`
+            SELECT id, partition, topic, key, value FROM outbox
+            WHERE partition = ANY(${[...held.keys()]}::int[]) ORDER BY id LIMIT ${limit}`.execute(db);
           return rows.map((row) => ({ ...row, offset: Number(row.id) }));
         },
-        async acknowledge(_partition, records) {
+        async acknowledge(records) {
           await sql`DELETE FROM outbox WHERE id = ANY(${records.map((r) => r.offset)}::bigint[])`.execute(db);
         },
       },

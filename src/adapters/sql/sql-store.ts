@@ -4,6 +4,7 @@ import type { Logger } from '../../ports/logger.ts';
 import type { Wakeup } from '../wakeup.ts';
 import { migrate } from './migrate.ts';
 import { releaseStaleLeases } from './partition-leases.ts';
+import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
@@ -14,9 +15,7 @@ import { SqlUserStore } from './sql-user-store.ts';
 
 export interface SqlStoreOptions {
   outboxPartitions: number;
-  holder: string;
-  pollIntervalMs: number;
-  leaseTtlMs: number;
+  loop: LoopSettings;
   outboxWakeup: Wakeup;
   log: Logger;
 }
@@ -33,10 +32,8 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     settings: new SqlSettingsStore(db),
     files: new SqlFileCatalog(db),
     outbox: new SqlOutbox(db, {
+      ...options.loop,
       partitions: options.outboxPartitions,
-      holder: options.holder,
-      pollIntervalMs: options.pollIntervalMs,
-      leaseTtlMs: options.leaseTtlMs,
       wakeup: options.outboxWakeup,
       log: options.log,
     }),

@@ -1,8 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ReadMessages } from '../../app/read-messages.ts';
 import type { SendMessage } from '../../app/send-message.ts';
-import type { Payload } from '../../domain/message.ts';
+import { DEFAULT_PRIORITY, type Payload } from '../../domain/message.ts';
 import { acceptedJson, messageDetailJson, messageJson } from '../representations.ts';
+import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 import { getMessageSchema, listMessagesSchema, sendMessageSchema } from '../schemas/message-schemas.ts';
 
 declare module 'fastify' {
@@ -35,14 +36,14 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRouteOptions> = asy
       to: body.to ?? null,
       channels: [...new Set(body.channels)],
       payload,
-      priority: body.priority,
+      priority: body.priority ?? DEFAULT_PRIORITY,
     });
     if (replayed) reply.header('idempotent-replay', 'true');
     return acceptedJson(message);
   });
 
   app.get('/conversations/:id/messages', { schema: listMessagesSchema }, async (request) => {
-    const { limit, offset } = request.query;
+    const { limit = DEFAULT_PAGE_LIMIT, offset = 0 } = request.query;
     const page = await readMessages.list(request.caller.userId, request.params.id, { limit, offset });
     return { conversation_id: request.params.id, messages: page.messages.map(messageJson), total: page.total, limit, offset };
   });

@@ -6,7 +6,7 @@ export const LoginBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
-  { examples: [{ username: 'user1', password: 'password123' }] },
+  { additionalProperties: false, examples: [{ username: 'user1', password: 'password123' }] },
 );
 
 const Session = Type.Object(
@@ -38,5 +38,11 @@ export const loginSchema = {
   tags: ['auth'],
   summary: 'Exchange a username and password for an access token',
   body: LoginBody,
-  response: { 200: Session, ...problems(400, 401) },
+  response: {
+    200: Session,
+    ...problems([400, 401], {
+      400: { error_code: 'VALIDATION_FAILED', detail: 'password: is required', field_errors: { password: ['is required'] } },
+      401: { error_code: 'INVALID_CREDENTIALS', detail: 'Invalid username or password' },
+    }),
+  },
 };

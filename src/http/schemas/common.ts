@@ -3,6 +3,12 @@ import { Type, type TSchema } from 'typebox';
 export const Uuid = (description?: string) =>
   Type.String({ format: 'uuid', ...(description ? { description } : {}), examples: ['3f2b8c1e-6a4d-4e8b-9c7a-2d5e1f0a9b3c'] });
 
+export const DEFAULT_PAGE_LIMIT = 50;
+
+/** Optional in the contract; Ajv fills the default in (handlers repeat it only for the type checker). */
+export const PageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_LIMIT }));
+export const PageOffset = Type.Optional(Type.Integer({ minimum: 0, default: 0 }));
+
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
 
 export const ProblemSchema = Type.Object(
@@ -21,7 +27,7 @@ export const ProblemSchema = Type.Object(
 );
 
 /** Example problem documents, reused in every route's documented error responses. */
-const exampleProblems: Record<number, { error_code: string; detail: string; field_errors?: Record<string, string[]> }> = {
+const exampleProblems: Record<number, ExampleProblem> = {
   400: {
     error_code: 'VALIDATION_FAILED',
     detail: 'payload.text: is required',
@@ -35,14 +41,33 @@ const exampleProblems: Record<number, { error_code: string; detail: string; fiel
   503: { error_code: 'SERVICE_UNAVAILABLE', detail: 'The database is unreachable; retry later' },
 };
 
-/** Documented error responses for a route, each with an example. */
-export function problems(...statuses: number[]): Record<number, TSchema> {
+/** The 400 of a route whose path carries an id. */
+export const badId: ExampleProblem = {
+  error_code: 'VALIDATION_FAILED',
+  detail: 'id: must be a UUID',
+  field_errors: { id: ['must be a UUID'] },
+};
+
+type ExampleProblem = { error_code: string; detail: string; field_errors?: Record<string, string[]> };
+
+/**
+ * Documented error responses for a route, served as application/problem+json, each with an example.
+ * Pass an example for a status to show an error typical of that route.
+ */
+export function problems(
+  statuses: number[],
+  examples: Record<number, ExampleProblem> = {},
+): Record<number, { description: string; content: Record<string, { schema: TSchema }> }> {
   return Object.fromEntries(
     statuses.map((status) => {
-      const example = exampleProblems[status]!;
+      const example = examples[status] ?? exampleProblems[status]!;
+      const document = { type: `https://chat4all.dev/errors/${example.error_code.toLowerCase()}`, title: '', status, ...example };
       return [
         status,
-        { ...ProblemSchema, description: example.detail, examples: [{ type: 'about:blank', title: '', status, ...example }] },
+        {
+          description: example.detail,
+          content: { 'application/problem+json': { schema: { ...ProblemSchema, examples: [document] } } },
+        },
       ];
     }),
   );

@@ -1,13 +1,13 @@
 import { Type } from 'typebox';
 import { ConversationTypes, memberLimits } from '../../domain/conversation-rules.ts';
-import { problems, Timestamp, Uuid } from './common.ts';
+import { badId, problems, Timestamp, Uuid } from './common.ts';
 
 const Metadata = Type.Object(
   {
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
   },
-  { description: 'Free-form details shown to members' },
+  { additionalProperties: false, description: 'Details shown to members' },
 );
 
 export const CreateConversationBody = Type.Object(
@@ -21,6 +21,7 @@ export const CreateConversationBody = Type.Object(
     metadata: Type.Optional(Metadata),
   },
   {
+    additionalProperties: false,
     examples: [
       {
         type: 'private',
@@ -67,7 +68,17 @@ export const createConversationSchema = {
   summary: 'Create a private or group conversation',
   security: [{ bearer: [] }],
   body: CreateConversationBody,
-  response: { 201: ConversationSchema, ...problems(400, 401, 403, 413) },
+  response: {
+    201: ConversationSchema,
+    ...problems([400, 401, 403, 413], {
+      400: {
+        error_code: 'VALIDATION_FAILED',
+        detail: 'members: private conversations require exactly 2 members',
+        field_errors: { members: ['private conversations require exactly 2 members'] },
+      },
+      403: { error_code: 'CREATOR_NOT_MEMBER', detail: 'Access denied: the caller must be one of the members' },
+    }),
+  },
 };
 
 export const getConversationSchema = {
@@ -75,5 +86,5 @@ export const getConversationSchema = {
   summary: 'A conversation and its members',
   security: [{ bearer: [] }],
   params: ConversationParams,
-  response: { 200: ConversationSchema, ...problems(400, 401, 403, 404) },
+  response: { 200: ConversationSchema, ...problems([400, 401, 403, 404], { 400: badId }) },
 };

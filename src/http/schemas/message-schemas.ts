@@ -1,8 +1,8 @@
 import { Type } from 'typebox';
 import { ALL_CHANNELS } from '../../domain/channels.ts';
-import { MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
+import { DEFAULT_PRIORITY, MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
 import { DeliveryStatuses, MessageStatuses } from '../../domain/message-status.ts';
-import { problems, Timestamp, Uuid } from './common.ts';
+import { badId, PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
 
 const example = {
   message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
@@ -22,6 +22,7 @@ const Payload = Type.Object(
     file_id: Type.Optional(Uuid('Required for file: a completed upload')),
   },
   {
+    additionalProperties: false,
     allOf: [
       { if: { properties: { type: { const: 'text' } } }, then: { required: ['text'] } },
       { if: { properties: { type: { const: 'file' } } }, then: { required: ['file_id'] } },
@@ -42,9 +43,10 @@ export function sendMessageBody(channels: readonly string[]) {
         description: `Where to deliver: ${channels.join(', ')}, or "${ALL_CHANNELS}" for every registered channel`,
       }),
       payload: Payload,
-      priority: Type.Enum([...Priorities], { default: 'normal' }),
+      priority: Type.Optional(Type.Enum([...Priorities], { default: DEFAULT_PRIORITY })),
     },
     {
+      additionalProperties: false,
       examples: [
         { ...example, channels: ['whatsapp'], payload: { type: 'text', text: 'Olá!' }, priority: 'normal' },
         { ...example, channels: [ALL_CHANNELS], payload: { type: 'text', text: 'To every channel' } },
@@ -73,7 +75,7 @@ export function sendMessageSchema(channels: readonly string[]) {
       'message_id returns the same body with `Idempotent-Replay: true`; reusing the id for a different message is 409.',
     security: [{ bearer: [] }],
     body: sendMessageBody(channels),
-    response: { 200: Accepted, ...problems(400, 401, 403, 404, 409, 413) },
+    response: { 200: Accepted, ...problems([400, 401, 403, 404, 409, 413]) },
   };
 }
 
@@ -101,8 +103,8 @@ const messageExample = {
 };
 
 export const ListMessagesQuery = Type.Object({
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: PageLimit,
+  offset: PageOffset,
 });
 
 export const listMessagesSchema = {
@@ -122,7 +124,9 @@ export const listMessagesSchema = {
       },
       { examples: [{ conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 }] },
     ),
-    ...problems(400, 401, 403, 404),
+    ...problems([400, 401, 403, 404], {
+      400: { error_code: 'VALIDATION_FAILED', detail: 'limit: must be <= 100', field_errors: { limit: ['must be <= 100'] } },
+    }),
   },
 };
 
@@ -166,5 +170,8 @@ export const getMessageSchema = {
   summary: 'A message with its status history and per-channel, per-recipient deliveries',
   security: [{ bearer: [] }],
   params: Type.Object({ id: Uuid('Message id') }),
-  response: { 200: MessageDetailSchema, ...problems(400, 401, 403, 404) },
+  response: {
+    200: MessageDetailSchema,
+    ...problems([400, 401, 403, 404], { 400: badId, 404: { error_code: 'MESSAGE_NOT_FOUND', detail: 'Message not found' } }),
+  },
 };

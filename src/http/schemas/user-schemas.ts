@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { problems, Timestamp, Uuid } from './common.ts';
+import { PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
 
 export const UserSchema = Type.Object(
   { user_id: Uuid(), username: Type.String(), created_at: Timestamp('When the account was created') },
@@ -10,13 +10,13 @@ export const meSchema = {
   tags: ['users'],
   summary: 'The authenticated user',
   security: [{ bearer: [] }],
-  response: { 200: UserSchema, ...problems(401) },
+  response: { 200: UserSchema, ...problems([401]) },
 };
 
 export const ListUsersQuery = Type.Object({
   username: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'Exact username to look up' })),
-  limit: Type.Integer({ minimum: 1, maximum: 100, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: PageLimit,
+  offset: PageOffset,
 });
 
 export const listUsersSchema = {
@@ -38,6 +38,8 @@ export const listUsersSchema = {
         ],
       },
     ),
-    ...problems(400, 401),
+    ...problems([400, 401], {
+      400: { error_code: 'VALIDATION_FAILED', detail: 'limit: must be <= 100', field_errors: { limit: ['must be <= 100'] } },
+    }),
   },
 };
