@@ -23,7 +23,9 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-export function loadConfig(env: Env = process.env): Config {
+/** An empty variable counts as unset, as shells and compose files often leave them. */
+export function loadConfig(rawEnv: Env = process.env): Config {
+  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
   const production = env.NODE_ENV === 'production';
   return {
     host: env.HOST ?? '0.0.0.0',
@@ -33,7 +35,7 @@ export function loadConfig(env: Env = process.env): Config {
     demoUsers: boolean(env, 'CHAT4ALL_DEMO_USERS', !production),
     bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
-    tokenSecret: env.CHAT4ALL_TOKEN_SECRET || undefined,
+    tokenSecret: env.CHAT4ALL_TOKEN_SECRET,
     busPartitions: integer(env, 'CHAT4ALL_PARTITIONS', 6, 1, 256),
     outboxPartitions: integer(env, 'CHAT4ALL_OUTBOX_PARTITIONS', 6, 1, 256),
     pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', 200, 5, 60_000),
@@ -46,9 +48,9 @@ export function loadConfig(env: Env = process.env): Config {
 
 function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) {
+  if (!/^\d+$/.test(raw) || value < min || value > max) {
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
@@ -56,7 +58,7 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {
   const raw = env[name]?.toLowerCase();
-  if (raw === undefined || raw === '') return fallback;
+  if (raw === undefined) return fallback;
   if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
   if (['0', 'false', 'no', 'off'].includes(raw)) return false;
   throw new ConfigError(`${name} must be true or false, got "${env[name]}"`);
@@ -68,9 +70,9 @@ function perChannel(env: Env, name: string, max: number, example: string): Recor
   const result: Record<string, number> = {};
   if (!raw) return result;
   for (const entry of raw.split(',')) {
-    const [channel, value] = entry.split('=').map((part) => part.trim());
+    const [channel, value, extra] = entry.split('=').map((part) => part.trim());
     const number = Number(value);
-    if (!channel || !value || !(number >= 0 && number <= max)) {
+    if (!channel || !value || extra !== undefined || !(number >= 0 && number <= max)) {
       throw new ConfigError(`${name} entries look like "whatsapp=${example}" with a value in [0, ${max}], got "${entry}"`);
     }
     result[channel] = number;

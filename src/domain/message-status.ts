@@ -10,17 +10,9 @@ export type DeliveryStatus = (typeof DeliveryStatuses)[number];
 
 const rank: Record<MessageStatus, number> = { accepted: 0, in_transit: 1, delivered: 2, failed: 2 };
 
-export function isFinal(status: MessageStatus): boolean {
-  return rank[status] === 2;
-}
-
 /** The statuses a message may be in for a move to `next` to be allowed: strictly lower rank. */
 export function predecessorsOf(next: MessageStatus): MessageStatus[] {
   return MessageStatuses.filter((status) => rank[status] < rank[next]);
-}
-
-export function canMove(from: MessageStatus, to: MessageStatus): boolean {
-  return rank[from] < rank[to];
 }
 
 /** The message's final status once no delivery is pending; undefined while some still are. */

@@ -9,7 +9,7 @@ export function checkNewCredentials(username: string, password: string): void {
   if (!new RegExp(USERNAME_PATTERN).test(username)) {
     throw validationError('username', 'must be 1-64 characters of letters, digits, "_", "." or "-"');
   }
-  if (password.length < MIN_PASSWORD_LENGTH) {
+  if ([...password].length < MIN_PASSWORD_LENGTH) {
     throw validationError('password', `must be at least ${MIN_PASSWORD_LENGTH} characters`);
   }
   if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) {

@@ -96,8 +96,8 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is not valid JSON');
   }
-  if (error instanceof SyntaxError || fastifyError.statusCode === 400) {
-    return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is not valid JSON');
+  if (error instanceof SyntaxError) {
+    return problem(400, EdgeErrorCodes.MALFORMED_JSON, `The body is not valid JSON: ${error.message}`);
   }
   if (fastifyError.statusCode && fastifyError.statusCode >= 400 && fastifyError.statusCode < 500) {
     return problem(fastifyError.statusCode, EdgeErrorCodes.BAD_REQUEST, fastifyError.message ?? 'Bad request');

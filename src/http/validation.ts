@@ -17,7 +17,7 @@ const textAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: true, remov
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   const validate: ValidateFunction = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
   return (data: unknown) => {
-    const fields: FieldErrors = {};
+    const fields: FieldErrors = Object.create(null);
     if (!validate(data)) {
       for (const error of validate.errors ?? []) {
         // an if/then failure is already reported by the `then` error it caused
@@ -30,8 +30,10 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   };
 };
 
+/** Field names come from the request, so `fields` has no prototype: "toString" or "__proto__" are plain keys. */
 function add(fields: FieldErrors, field: string, message: string): void {
-  (fields[field] ??= []).includes(message) || fields[field].push(message);
+  const messages = Object.hasOwn(fields, field) ? fields[field]! : (fields[field] = []);
+  if (!messages.includes(message)) messages.push(message);
 }
 
 function fieldOf(error: ErrorObject): string {
@@ -79,6 +81,7 @@ function unstorableText(body: unknown): string[] {
       if (!storable(value)) found.push(pathText(path));
     } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
+        if (found.length >= MAX_REPORTED) break;
         const node = { key, parent: path };
         if (!storable(key)) found.push(pathText({ key: '(key)', parent: node }));
         stack.push([child, node]);

@@ -6,6 +6,4 @@ import type { BusRecord, Subscription } from './message-bus.ts';
  */
 export interface Outbox {
   drain(handler: (records: BusRecord[]) => Promise<void>): Subscription;
-  /** Number of records waiting, for readiness and benchmarks. */
-  backlog(): Promise<number>;
 }

@@ -17,5 +17,4 @@ export interface UserStore {
   list(query: { username?: string; limit: number; offset: number }): Promise<{ users: User[]; total: number }>;
   /** Throws DomainError USERNAME_TAKEN when the username exists. */
   create(user: { userId: string; username: string; passwordHash: string }): Promise<User>;
-  count(): Promise<number>;
 }

@@ -2,18 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type ApiResponse } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Asserts a problem+json error with the given status and, if given, error code. */
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(typeof response.body.detail, 'string');
-  assert.ok(response.body.detail.length > 0, 'detail is not empty');
-  assert.equal(typeof response.body.error_code, 'string');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
-}
+import { assertProblem, UUID } from '../support/assertions.ts';
 
 /** A 401 always challenges the client with WWW-Authenticate: Bearer. */
 function assertUnauthorized(response: ApiResponse, errorCode?: string): void {

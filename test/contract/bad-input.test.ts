@@ -3,19 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { assertProblem } from '../support/assertions.ts';
 
 const MIB = 1024 * 1024;
 const PLACEHOLDER = '__RAW_TEXT__';
-
-/** Asserts a problem+json error with the given status and, if given, error code. */
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(typeof response.body.detail, 'string', 'detail is a string');
-  assert.ok(response.body.detail.length > 0, 'detail is not empty');
-  assert.equal(typeof response.body.error_code, 'string', 'error_code is a string');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
-}
 
 /** Asserts a 4xx problem (any 4xx status). */
 function assertClientError(response: ApiResponse): void {

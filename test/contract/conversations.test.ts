@@ -3,17 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(typeof response.body.detail, 'string');
-  assert.ok(response.body.detail.length > 0, 'detail is not empty');
-  assert.equal(typeof response.body.error_code, 'string');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
-}
+import { assertProblem, UUID } from '../support/assertions.ts';
 
 /** True when some field_errors key starts with `prefix` (e.g. "members" matches "members" and "members.0"). */
 function namesField(response: ApiResponse, prefix: string): boolean {

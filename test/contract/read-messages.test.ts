@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { assertProblem } from '../support/assertions.ts';
 
 interface ListedMessage {
   message_id: string;
@@ -14,12 +15,6 @@ interface ListedMessage {
   priority: string;
   status: string;
   created_at: string;
-}
-
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.equal(typeof response.body.detail, 'string');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
 }
 
 describe('reading messages', () => {

@@ -3,15 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
-
-/** Asserts a problem+json error with the given status and, if given, error code. */
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(typeof response.body.detail, 'string');
-  assert.ok(response.body.detail.length > 0, 'detail is not empty');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
-}
+import { assertProblem } from '../support/assertions.ts';
 
 describe('POST /v1/messages', () => {
   let hub: HubProcess;

@@ -7,10 +7,9 @@ import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { assertProblem, UUID } from '../support/assertions.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
 interface CliResult {
   code: number;
   stdout: string;
@@ -33,15 +32,6 @@ function runCli(dataDir: string, args: string[]): Promise<CliResult> {
       },
     );
   });
-}
-
-function assertProblem(response: ApiResponse, status: number, errorCode?: string): void {
-  assert.equal(response.status, status, JSON.stringify(response.body));
-  assert.match(response.headers.get('content-type') ?? '', /application\/problem\+json/);
-  assert.equal(typeof response.body.detail, 'string');
-  assert.ok(response.body.detail.length > 0, 'detail is not empty');
-  assert.equal(typeof response.body.error_code, 'string');
-  if (errorCode) assert.equal(response.body.error_code, errorCode);
 }
 
 const demoLogin = (client: ApiClient) =>

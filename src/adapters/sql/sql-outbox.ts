@@ -52,9 +52,4 @@ export class SqlOutbox implements Outbox {
       },
     });
   }
-
-  async backlog(): Promise<number> {
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM outbox`.execute(this.#db);
-    return Number(rows[0]!.n);
-  }
 }

@@ -61,10 +61,6 @@ export class SqlUserStore implements UserStore {
     }
   }
 
-  count(): Promise<number> {
-    return this.#count(sql`TRUE`);
-  }
-
   async #count(filter: ReturnType<typeof sql>): Promise<number> {
     const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE is_active AND ${filter}`.execute(
       this.#db,

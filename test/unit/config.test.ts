@@ -1,0 +1,239 @@
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from '../../src/config.ts';
+
+/** Asserts loadConfig(env) throws a ConfigError whose message names `variable`. */
+function assertConfigError(env: Record<string, string>, variable: string): void {
+  assert.throws(
+    () => loadConfig(env),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError, `expected ConfigError, got ${String(error)}`);
+      assert.ok(error.message.includes(variable), `"${error.message}" names ${variable}`);
+      return true;
+    },
+  );
+}
+
+describe('loadConfig defaults', () => {
+  it('listens on port 8000', () => {
+    assert.equal(loadConfig({}).port, 8000);
+  });
+
+  it('listens on host 0.0.0.0', () => {
+    assert.equal(loadConfig({}).host, '0.0.0.0');
+  });
+
+  it('keeps data in ./data, resolved to an absolute path', () => {
+    assert.equal(loadConfig({}).dataDir, path.resolve(process.cwd(), 'data'));
+  });
+
+  it('creates demo users outside production', () => {
+    assert.equal(loadConfig({}).demoUsers, true);
+  });
+
+  it('creates no demo users when NODE_ENV=production', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).demoUsers, false);
+  });
+
+  it('creates demo users when NODE_ENV is development', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).demoUsers, true);
+  });
+
+  it('has no mock failure rates or latencies', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.mockFailureRates, {});
+    assert.deepEqual(config.mockLatencyMs, {});
+  });
+
+  it('has no token secret', () => {
+    assert.equal(loadConfig({}).tokenSecret, undefined);
+  });
+
+  it('uses 6 bus partitions and 6 outbox partitions', () => {
+    const config = loadConfig({});
+    assert.deepEqual([config.busPartitions, config.outboxPartitions], [6, 6]);
+  });
+
+  it('treats an empty PORT as unset', () => {
+    assert.equal(loadConfig({ PORT: '' }).port, 8000);
+  });
+
+  it('treats an empty CHAT4ALL_DEMO_USERS as unset', () => {
+    assert.equal(loadConfig({ CHAT4ALL_DEMO_USERS: '' }).demoUsers, true);
+  });
+
+  it('treats an empty CHAT4ALL_TOKEN_SECRET as unset', () => {
+    assert.equal(loadConfig({ CHAT4ALL_TOKEN_SECRET: '' }).tokenSecret, undefined);
+  });
+});
+
+describe('loadConfig from the environment', () => {
+  it('reads PORT', () => {
+    assert.equal(loadConfig({ PORT: '9090' }).port, 9090);
+  });
+
+  it('reads HOST', () => {
+    assert.equal(loadConfig({ HOST: '127.0.0.1' }).host, '127.0.0.1');
+  });
+
+  it('resolves a relative CHAT4ALL_DATA_DIR against the working directory', () => {
+    assert.equal(loadConfig({ CHAT4ALL_DATA_DIR: 'var/chat' }).dataDir, path.resolve(process.cwd(), 'var/chat'));
+  });
+
+  it('keeps an absolute CHAT4ALL_DATA_DIR', () => {
+    assert.equal(loadConfig({ CHAT4ALL_DATA_DIR: '/srv/chat4all' }).dataDir, path.resolve('/srv/chat4all'));
+  });
+
+  it('turns demo users off with CHAT4ALL_DEMO_USERS=false', () => {
+    assert.equal(loadConfig({ CHAT4ALL_DEMO_USERS: 'false' }).demoUsers, false);
+  });
+
+  it('turns demo users on in production with CHAT4ALL_DEMO_USERS=true', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'true' }).demoUsers, true);
+  });
+
+  it('reads booleans case-insensitively (FALSE, Off, No, 0)', () => {
+    for (const value of ['FALSE', 'Off', 'No', '0']) {
+      assert.equal(loadConfig({ CHAT4ALL_DEMO_USERS: value }).demoUsers, false, value);
+    }
+  });
+
+  it('reads the token secret', () => {
+    assert.equal(loadConfig({ CHAT4ALL_TOKEN_SECRET: 's3cret' }).tokenSecret, 's3cret');
+  });
+});
+
+describe('loadConfig rejects invalid values with a ConfigError naming the variable', () => {
+  it('rejects a non-numeric PORT', () => {
+    assertConfigError({ PORT: 'eighty' }, 'PORT');
+  });
+
+  it('rejects a fractional PORT', () => {
+    assertConfigError({ PORT: '80.5' }, 'PORT');
+  });
+
+  it('rejects PORT above 65535', () => {
+    assertConfigError({ PORT: '65536' }, 'PORT');
+  });
+
+  it('rejects a negative PORT', () => {
+    assertConfigError({ PORT: '-1' }, 'PORT');
+  });
+
+  it('accepts PORT 65535, the maximum', () => {
+    assert.equal(loadConfig({ PORT: '65535' }).port, 65535);
+  });
+
+  it('rejects a CHAT4ALL_DEMO_USERS that is not a boolean word', () => {
+    assertConfigError({ CHAT4ALL_DEMO_USERS: 'maybe' }, 'CHAT4ALL_DEMO_USERS');
+  });
+
+  it('rejects BCRYPT_ROUNDS below 4', () => {
+    assertConfigError({ BCRYPT_ROUNDS: '3' }, 'BCRYPT_ROUNDS');
+  });
+
+  it('rejects TOKEN_TTL_SECONDS of 0', () => {
+    assertConfigError({ TOKEN_TTL_SECONDS: '0' }, 'TOKEN_TTL_SECONDS');
+  });
+
+  it('rejects CHAT4ALL_PARTITIONS of 0', () => {
+    assertConfigError({ CHAT4ALL_PARTITIONS: '0' }, 'CHAT4ALL_PARTITIONS');
+  });
+
+  it('rejects CHAT4ALL_OUTBOX_PARTITIONS above 256', () => {
+    assertConfigError({ CHAT4ALL_OUTBOX_PARTITIONS: '257' }, 'CHAT4ALL_OUTBOX_PARTITIONS');
+  });
+
+  it('rejects CHAT4ALL_POLL_INTERVAL_MS below 5', () => {
+    assertConfigError({ CHAT4ALL_POLL_INTERVAL_MS: '4' }, 'CHAT4ALL_POLL_INTERVAL_MS');
+  });
+
+  it('rejects CHAT4ALL_LEASE_TTL_MS below 500', () => {
+    assertConfigError({ CHAT4ALL_LEASE_TTL_MS: '499' }, 'CHAT4ALL_LEASE_TTL_MS');
+  });
+
+  it('rejects CHAT4ALL_BATCH_LINGER_MS above 1000', () => {
+    assertConfigError({ CHAT4ALL_BATCH_LINGER_MS: '1001' }, 'CHAT4ALL_BATCH_LINGER_MS');
+  });
+});
+
+describe('loadConfig: CHAT4ALL_MOCK_FAILURE_RATE', () => {
+  it('reads one channel=rate entry', () => {
+    assert.deepEqual(loadConfig({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0.3' }).mockFailureRates, { whatsapp: 0.3 });
+  });
+
+  it('reads several comma-separated entries, ignoring spaces around names and values', () => {
+    const config = loadConfig({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0.3, instagram = 1' });
+    assert.deepEqual(config.mockFailureRates, { whatsapp: 0.3, instagram: 1 });
+  });
+
+  it('accepts the bounds 0 and 1', () => {
+    const config = loadConfig({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0,instagram=1' });
+    assert.deepEqual(config.mockFailureRates, { whatsapp: 0, instagram: 1 });
+  });
+
+  it('rejects a rate above 1', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=1.5' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects a negative rate', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=-0.1' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects a non-numeric rate', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=high' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects an entry without "="', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects an entry with an empty value', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects an entry with an empty channel name', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: '=0.5' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('rejects an empty entry between commas', () => {
+    assertConfigError({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0.3,,instagram=1' }, 'CHAT4ALL_MOCK_FAILURE_RATE');
+  });
+
+  it('quotes the bad entry in the error message', () => {
+    assert.throws(() => loadConfig({ CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0.3,instagram=7' }), /"instagram=7"/);
+  });
+
+  it('treats an empty value as no entries', () => {
+    assert.deepEqual(loadConfig({ CHAT4ALL_MOCK_FAILURE_RATE: '' }).mockFailureRates, {});
+  });
+});
+
+describe('loadConfig: CHAT4ALL_MOCK_LATENCY_MS', () => {
+  it('reads channel=milliseconds entries', () => {
+    const config = loadConfig({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=20,instagram=250' });
+    assert.deepEqual(config.mockLatencyMs, { whatsapp: 20, instagram: 250 });
+  });
+
+  it('accepts 60000 ms, the maximum', () => {
+    assert.deepEqual(loadConfig({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=60000' }).mockLatencyMs, { whatsapp: 60_000 });
+  });
+
+  it('rejects more than 60000 ms', () => {
+    assertConfigError({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=60001' }, 'CHAT4ALL_MOCK_LATENCY_MS');
+  });
+
+  it('rejects a negative latency', () => {
+    assertConfigError({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=-5' }, 'CHAT4ALL_MOCK_LATENCY_MS');
+  });
+
+  it('rejects a non-numeric latency', () => {
+    assertConfigError({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=fast' }, 'CHAT4ALL_MOCK_LATENCY_MS');
+  });
+
+  it('does not mix latencies into failure rates', () => {
+    const config = loadConfig({ CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=20' });
+    assert.deepEqual(config.mockFailureRates, {});
+  });
+});

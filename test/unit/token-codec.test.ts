@@ -1,0 +1,228 @@
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { describe, it } from 'node:test';
+import fc from 'fast-check';
+import { TokenCodec } from '../../src/app/token-codec.ts';
+import { DomainError, ErrorCodes, type ErrorCode } from '../../src/domain/errors.ts';
+
+const SECRET = 'test-secret-0123456789';
+const TTL = 3600;
+const NOW = new Date('2025-01-15T12:00:00.000Z');
+const codec = new TokenCodec(SECRET, TTL);
+
+function assertCode(code: ErrorCode, run: () => unknown): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof DomainError, `expected DomainError, got ${String(error)}`);
+    assert.equal(error.code, code);
+    return true;
+  });
+}
+
+const assertInvalid = (token: string, verifier = codec) => assertCode(ErrorCodes.TOKEN_INVALID, () => verifier.verify(token, NOW));
+
+/** Replaces the character at `index` with a different base64url character. */
+function flipCharAt(text: string, index: number): string {
+  const replacement = text[index] === 'A' ? 'B' : 'A';
+  return text.slice(0, index) + replacement + text.slice(index + 1);
+}
+
+function parts(token: string): [string, string, string] {
+  const [header, body, signature] = token.split('.');
+  assert.ok(header !== undefined && body !== undefined && signature !== undefined);
+  return [header, body, signature];
+}
+
+const b64 = (value: unknown) => Buffer.from(JSON.stringify(value), 'utf8').toString('base64url');
+
+describe('TokenCodec.issue and verify', () => {
+  it('round-trips the user id and username', () => {
+    const { token } = codec.issue('user-id-1', 'alice', NOW);
+    const claims = codec.verify(token, NOW);
+    assert.equal(claims.userId, 'user-id-1');
+    assert.equal(claims.username, 'alice');
+  });
+
+  it('returns the same claims from verify as from issue', () => {
+    const { token, claims } = codec.issue('user-id-1', 'alice', NOW);
+    assert.deepEqual(codec.verify(token, NOW), claims);
+  });
+
+  it('round-trips non-ASCII usernames and ids', () => {
+    const { token } = codec.issue('üser-😀', 'José 名前', NOW);
+    const { userId, username } = codec.verify(token, NOW);
+    assert.deepEqual({ userId, username }, { userId: 'üser-😀', username: 'José 名前' });
+  });
+
+  it('issues a three-part token of base64url segments', () => {
+    const { token } = codec.issue('u', 'alice', NOW);
+    assert.match(token, /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  });
+
+  it('expires exactly ttl seconds after a whole-second issue time', () => {
+    const { claims } = codec.issue('u', 'alice', NOW);
+    assert.equal(claims.expiresAt.getTime(), NOW.getTime() + TTL * 1000);
+  });
+
+  it('rounds the expiry up to the next whole second for a sub-second issue time', () => {
+    const { claims } = codec.issue('u', 'alice', new Date(NOW.getTime() + 1));
+    assert.equal(claims.expiresAt.getTime(), NOW.getTime() + 1000 + TTL * 1000);
+  });
+
+  it('exposes the configured ttl', () => {
+    assert.equal(new TokenCodec(SECRET, 42).ttlSeconds, 42);
+  });
+
+  it('is valid until just before ttl seconds have passed, for any issue time and ttl (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.integer({ min: 1, max: 30 * 24 * 3600 }),
+        (issuedAtMs: number, ttl: number) => {
+          const tokens = new TokenCodec(SECRET, ttl);
+          const { token, claims } = tokens.issue('u', 'alice', new Date(issuedAtMs));
+          assert.ok(claims.expiresAt.getTime() - issuedAtMs >= ttl * 1000, 'lifetime ≥ ttl');
+          assert.equal(tokens.verify(token, new Date(issuedAtMs + ttl * 1000 - 1)).username, 'alice');
+        },
+      ),
+    );
+  });
+
+  it('lives less than ttl + 1 seconds for any issue time and ttl (property)', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 4_102_444_800_000 }),
+        fc.integer({ min: 1, max: 30 * 24 * 3600 }),
+        (issuedAtMs: number, ttl: number) => {
+          const tokens = new TokenCodec(SECRET, ttl);
+          const { token } = tokens.issue('u', 'alice', new Date(issuedAtMs));
+          assertCode(ErrorCodes.TOKEN_EXPIRED, () => tokens.verify(token, new Date(issuedAtMs + (ttl + 1) * 1000)));
+        },
+      ),
+    );
+  });
+
+  it('rejects a token at its expiry instant with TOKEN_EXPIRED', () => {
+    const { token, claims } = codec.issue('u', 'alice', NOW);
+    assertCode(ErrorCodes.TOKEN_EXPIRED, () => codec.verify(token, claims.expiresAt));
+  });
+
+  it('rejects a token long after its expiry with TOKEN_EXPIRED', () => {
+    const { token } = codec.issue('u', 'alice', NOW);
+    assertCode(ErrorCodes.TOKEN_EXPIRED, () => codec.verify(token, new Date(NOW.getTime() + 365 * 24 * 3600 * 1000)));
+  });
+});
+
+describe('TokenCodec.verify rejects forged tokens with TOKEN_INVALID', () => {
+  const { token } = codec.issue('user-id-1', 'alice', NOW);
+  const [header, body, signature] = parts(token);
+
+  it('rejects a token signed with another secret', () => {
+    const other = new TokenCodec('another-secret', TTL).issue('user-id-1', 'alice', NOW).token;
+    assertInvalid(other);
+  });
+
+  it('rejects a token when verified with another secret', () => {
+    assertInvalid(token, new TokenCodec('another-secret', TTL));
+  });
+
+  it('rejects a token whose signature has one character changed', () => {
+    assertInvalid(`${header}.${body}.${flipCharAt(signature, 5)}`);
+  });
+
+  it('rejects a token whose signature is truncated', () => {
+    assertInvalid(`${header}.${body}.${signature.slice(0, -1)}`);
+  });
+
+  it('rejects a token with an empty signature', () => {
+    assertInvalid(`${header}.${body}.`);
+  });
+
+  it('rejects a token whose body has one character changed', () => {
+    assertInvalid(`${header}.${flipCharAt(body, 10)}.${signature}`);
+  });
+
+  it('rejects a token whose body claims another user, keeping the original signature', () => {
+    const forged = b64({ sub: 'user-id-2', name: 'mallory', iat: 0, exp: 4_102_444_800 });
+    assertInvalid(`${header}.${forged}.${signature}`);
+  });
+
+  it('rejects a token whose header has one character changed', () => {
+    assertInvalid(`${flipCharAt(header, 3)}.${body}.${signature}`);
+  });
+
+  it('rejects a token whose header says alg "none" and has no signature', () => {
+    assertInvalid(`${b64({ alg: 'none', typ: 'JWT' })}.${body}.`);
+  });
+
+  it('rejects a token with a fourth segment', () => {
+    assertInvalid(`${token}.${signature}`);
+  });
+
+  it('rejects a token with a trailing dot', () => {
+    assertInvalid(`${token}.`);
+  });
+
+  it('rejects an empty string', () => {
+    assertInvalid('');
+  });
+
+  it('rejects the header and body alone', () => {
+    assertInvalid(`${header}.${body}`);
+  });
+
+  it('accepts a token signed independently with the same secret (sanity check for the cases below)', () => {
+    assert.equal(codec.verify(resign(`${header}.${body}`), NOW).username, 'alice');
+  });
+
+  it('rejects a correctly signed body that is not JSON', () => {
+    const badBody = Buffer.from('not json', 'utf8').toString('base64url');
+    assertInvalid(resign(`${header}.${badBody}`));
+  });
+
+  it('rejects a correctly signed body that is JSON null', () => {
+    assertInvalid(resign(`${header}.${b64(null)}`));
+  });
+
+  it('rejects a correctly signed body without a numeric exp', () => {
+    assertInvalid(resign(`${header}.${b64({ sub: 'u', name: 'alice', exp: '4102444800' })}`));
+  });
+
+  it('rejects a correctly signed body without a string sub', () => {
+    assertInvalid(resign(`${header}.${b64({ sub: 42, name: 'alice', exp: 4_102_444_800 })}`));
+  });
+
+  it('rejects any garbage string with TOKEN_INVALID and no other error (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 300 }), (garbage: string) => {
+        assertInvalid(garbage);
+      }),
+    );
+  });
+
+  it('rejects any three dot-separated garbage segments with TOKEN_INVALID (property)', () => {
+    const segment = fc.string({ unit: fc.constantFrom(...'ABCxyz019-_=+/é'), maxLength: 60 });
+    fc.assert(
+      fc.property(segment, segment, (garbageBody: string, garbageSignature: string) => {
+        assertInvalid(`${header}.${garbageBody}.${garbageSignature}`);
+      }),
+    );
+  });
+
+  it('rejects the real token with any single character changed (property)', () => {
+    fc.assert(
+      fc.property(fc.nat({ max: token.length - 1 }), fc.constantFrom(...'A0_-.x'), (index: number, replacement: string) => {
+        fc.pre(token[index] !== replacement);
+        assertInvalid(token.slice(0, index) + replacement + token.slice(index + 1));
+      }),
+    );
+  });
+});
+
+/**
+ * Signs `headerAndBody` with SECRET independently of the codec (HS256, base64url without padding), to reach
+ * the checks that run after the signature check.
+ */
+function resign(headerAndBody: string): string {
+  const signature = createHmac('sha256', Buffer.from(SECRET, 'utf8')).update(headerAndBody).digest('base64url');
+  return `${headerAndBody}.${signature}`;
+}
