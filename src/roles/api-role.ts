@@ -15,7 +15,9 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
   await app.listen({ host: hub.config.host, port: hub.config.port });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : hub.config.port;
-  const host = hub.config.host.includes(':') ? `[${hub.config.host}]` : hub.config.host;
+  const { host: bound } = hub.config;
+  // Listening on every interface: show the address a person on this machine would type.
+  const host = ['0.0.0.0', '::'].includes(bound) ? 'localhost' : bound.includes(':') ? `[${bound}]` : bound;
   print(`Chat4All API listening on http://${host}:${port} (docs at /docs, ReDoc at /redoc)`);
   return { name: 'api', stop: () => app.close() };
 }
