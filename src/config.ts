@@ -5,6 +5,13 @@ export interface Config {
   host: string;
   port: number;
   dataDir: string;
+  /** PostgreSQL server to use instead of the embedded database. */
+  databaseUrl: string | undefined;
+  databasePoolSize: number;
+  /** Apache Kafka to use as the bus instead of the embedded one. */
+  kafkaBootstrapServers: string[] | undefined;
+  /** Prefix of the hub's Kafka topics and consumer groups. */
+  kafkaNamespace: string;
   logLevel: string;
   demoUsers: boolean;
   bcryptRounds: number;
@@ -31,6 +38,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     host: env.HOST ?? '0.0.0.0',
     port: integer(env, 'PORT', 8000, 0, 65535),
     dataDir: path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data'),
+    databaseUrl: env.DATABASE_URL,
+    databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
+    kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
+    kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     logLevel: env.LOG_LEVEL ?? 'info',
     demoUsers: boolean(env, 'CHAT4ALL_DEMO_USERS', !production),
     bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),

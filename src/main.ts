@@ -2,7 +2,10 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
+import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
+import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
+import { isDatabaseUnavailable } from './adapters/sql/sql-errors.ts';
 import { openSqlStore } from './adapters/sql/sql-store.ts';
 import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
@@ -34,6 +37,8 @@ export interface Hub {
   conversations: Conversations;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
+  isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
 }
 
@@ -41,8 +46,9 @@ export interface Hub {
 export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs, lingerMs: config.lingerMs };
-  const database = await openPgliteDatabase(config.dataDir);
-  const mode = `embedded (PGlite in ${config.dataDir})`;
+  const database = config.databaseUrl
+    ? openPostgresDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, log: log.child({ component: 'postgres' }) })
+    : await openPgliteDatabase(config.dataDir);
   const store = await openSqlStore(database, {
     loop,
     outboxPartitions: config.outboxPartitions,
@@ -52,11 +58,21 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     await database.close();
     throw error;
   });
-  const bus = new SqlBus(database.db, {
-    ...loop,
-    partitions: config.busPartitions,
-    log: log.child({ component: 'bus' }),
-  });
+  const busLog = log.child({ component: 'bus' });
+  const bus: MessageBus = config.kafkaBootstrapServers
+    ? new KafkaBus({
+        bootstrapServers: config.kafkaBootstrapServers,
+        clientId: `chat4all-${holder}`.replace(/[^A-Za-z0-9._-]/g, '-'),
+        partitions: config.busPartitions,
+        lingerMs: config.lingerMs,
+        namespace: config.kafkaNamespace,
+        log: busLog,
+      })
+    : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
+  const mode = [
+    config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
+    config.kafkaBootstrapServers ? `Kafka at ${config.kafkaBootstrapServers.join(',')}` : 'bus on the database',
+  ].join(', ');
 
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
@@ -76,9 +92,21 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     conversations,
     sendMessage: new SendMessage(store.messages, store.files, conversations),
     readMessages: new ReadMessages(store.messages, conversations),
+    isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();
       await store.close();
     },
   };
+}
+
+/** A connection string without its password, for banners and logs. */
+function redact(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return 'the configured DATABASE_URL';
+  }
 }

@@ -28,9 +28,12 @@ export interface HttpServices {
   readMessages: ReadMessages;
   channels: readonly string[];
   readiness: ReadinessCheck[];
+  /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
+  isUnavailable(error: unknown): boolean;
 }
 
 export const BODY_LIMIT_BYTES = 1024 * 1024;
+const RETRY_AFTER_SECONDS = 5;
 
 export async function buildHttpServer(services: HttpServices, log: Logger): Promise<HttpApp> {
   const app = Fastify({
@@ -45,7 +48,12 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);
-  app.setErrorHandler((error, request, reply) => sendProblem(reply, toProblem(error, request)));
+  app.setErrorHandler((error, request, reply) => {
+    if (!services.isUnavailable(error)) return sendProblem(reply, toProblem(error, request));
+    request.log.warn({ err: error }, 'dependency unavailable');
+    reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+    return sendProblem(reply, problem(503, EdgeErrorCodes.SERVICE_UNAVAILABLE, 'The database cannot be reached right now; retry later'));
+  });
   app.setNotFoundHandler((request, reply) =>
     sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`)),
   );

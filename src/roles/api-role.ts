@@ -8,7 +8,10 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
     {
       ...hub,
       channels: [...hub.channels.keys()],
-      readiness: [{ name: 'database', check: () => hub.store.ping() }],
+      readiness: [
+        { name: 'database', check: () => hub.store.ping() },
+        { name: 'bus', check: () => hub.bus.ping() },
+      ],
     },
     hub.log.child({ role: 'api' }),
   );

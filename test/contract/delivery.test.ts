@@ -2,15 +2,16 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
-describe('routing and delivery', () => {
+for (const mode of testModes) describe(`routing and delivery [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
   let carol: Session;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
     [alice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
   });

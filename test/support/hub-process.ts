@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createDatabase, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -13,6 +14,8 @@ export interface HubOptions {
   dataDir?: string;
   /** CLI arguments; `start` (every role) by default. */
   args?: string[];
+  /** embedded (default) or distributed: PostgreSQL + Kafka, with a database and topics of its own. */
+  mode?: TestMode;
 }
 
 /**
@@ -24,25 +27,48 @@ export class HubProcess {
   readonly dataDir: string;
   readonly #child: ChildProcess;
   readonly #output: { text: string };
+  readonly mode: TestMode;
   readonly #ownsDataDir: boolean;
 
-  private constructor(url: string, dataDir: string, child: ChildProcess, output: { text: string }, owns: boolean) {
+  private constructor(
+    url: string,
+    dataDir: string,
+    mode: TestMode,
+    child: ChildProcess,
+    output: { text: string },
+    owns: boolean,
+  ) {
     this.url = url;
     this.dataDir = dataDir;
+    this.mode = mode;
     this.#child = child;
     this.#output = output;
     this.#ownsDataDir = owns;
   }
 
+  /** The environment that points a hub (or the CLI) at the state named by `dataDir` in `mode`. */
+  static async stateEnv(dataDir: string, mode: TestMode): Promise<Record<string, string>> {
+    if (mode === 'embedded') return { CHAT4ALL_DATA_DIR: dataDir };
+    const state = distributedState(dataDir);
+    await createDatabase(state.database);
+    return {
+      CHAT4ALL_DATA_DIR: dataDir,
+      DATABASE_URL: state.url,
+      KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
+      KAFKA_TOPIC_PREFIX: state.topicPrefix,
+    };
+  }
+
   static async start(options: HubOptions = {}): Promise<HubProcess> {
     const owns = options.dataDir === undefined;
     const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'chat4all-test-')));
+    const mode = options.mode ?? 'embedded';
     const child = spawn(process.execPath, [CLI, ...(options.args ?? ['start'])], {
       env: {
-        ...process.env,
+        ...withoutHubSettings(process.env),
+        ...(await HubProcess.stateEnv(dataDir, mode)),
         HOST: '127.0.0.1',
         PORT: '0',
-        CHAT4ALL_DATA_DIR: dataDir,
         BCRYPT_ROUNDS: '4',
         CHAT4ALL_POLL_INTERVAL_MS: '50',
         LOG_LEVEL: 'warn',
@@ -70,7 +96,7 @@ export class HubProcess {
         reject(new Error(`hub exited with code ${code} before listening:\n${output.text}`));
       });
     });
-    return new HubProcess(url, dataDir, child, output, owns);
+    return new HubProcess(url, dataDir, mode, child, output, owns);
   }
 
   /** Everything the process printed so far (stdout and stderr). */
@@ -98,6 +124,18 @@ export class HubProcess {
   /** Stops the hub gracefully and removes its data directory if this harness made it. */
   async stop(): Promise<void> {
     await this.kill('SIGTERM');
-    if (this.#ownsDataDir) await rm(this.dataDir, { recursive: true, force: true });
+    if (this.#ownsDataDir) await HubProcess.removeState(this.dataDir, this.mode);
   }
+
+  /** Deletes the state named by `dataDir`: the directory, and in distributed mode the database. */
+  static async removeState(dataDir: string, mode: TestMode): Promise<void> {
+    await rm(dataDir, { recursive: true, force: true });
+    if (mode === 'distributed') await dropDatabase(distributedState(dataDir).database);
+  }
+}
+
+/** The runner's own service settings must not leak into a hub: each test says which state it uses. */
+function withoutHubSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...rest } = env;
+  return rest;
 }

@@ -1,0 +1,496 @@
+#!/usr/bin/env bash
+# Local infrastructure for Chat4All, without Docker: the local equivalent of
+# `docker compose up` for the backing services the hub talks to.
+#
+#   bash scripts/services.sh start    # fetch (first time) and start everything, write .services/env
+#   bash scripts/services.sh stop     # stop what `start` started
+#   bash scripts/services.sh status   # exit 0 when everything is running, 3 otherwise
+#
+# Services:
+#   - Apache Kafka (single-node KRaft broker+controller), fetched from Maven Central with `mvn`
+#     and run with plain `java`. Needs only java (17+) and mvn on the PATH.
+#   - PostgreSQL is NOT started here: the machine's own server is suggested in .services/env.
+#   - S3-compatible object store: to be added (see the "S3" section below).
+#
+# Everything lives under ./.services (git-ignored):
+#   .services/env                  `source .services/env` points a shell at the services
+#   .services/kafka/pom.xml        generated; lists kafka_2.13 + kafka-tools + log4j2 binding
+#   .services/kafka/libs/          all runtime jars (java -cp '.services/kafka/libs/*')
+#   .services/kafka/config/        server.properties, log4j2 configs
+#   .services/kafka/data/          KRaft metadata + topic data (kept across restarts)
+#   .services/kafka/logs/          server.log (broker log), kafkaServer.out (stdout/stderr)
+#   .services/kafka/kafka.pid
+#
+# Environment overrides:
+#   KAFKA_VERSION            org.apache.kafka:kafka_2.13 version (default 4.3.1)
+#   KAFKA_TOOLS_VERSION      org.apache.kafka:kafka-tools version (default: KAFKA_VERSION)
+#   KAFKA_PORT               PLAINTEXT listener port (default 9092)
+#   KAFKA_CONTROLLER_PORT    KRaft controller listener port (default 9093)
+#   KAFKA_HOST               listener address (default 127.0.0.1)
+#   KAFKA_NUM_PARTITIONS     num.partitions (default 6)
+#   KAFKA_HEAP_OPTS          JVM heap options (default -Xms256m -Xmx1g)
+#   KAFKA_START_TIMEOUT      seconds to wait for the broker to answer (default 90)
+#   KAFKA_STOP_TIMEOUT       seconds to wait after SIGTERM before SIGKILL (default 30)
+#   SERVICES_DIR             state directory (default <repo>/.services)
+#   SERVICES_DATABASE_URL    DATABASE_URL written to .services/env
+#                            (default postgres://postgres@127.0.0.1:5432/test)
+#   MAVEN_ARGS_EXTRA         extra arguments for mvn (e.g. -Dmaven.repo.local=/some/dir)
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SERVICES_DIR="${SERVICES_DIR:-$ROOT/.services}"
+ENV_FILE="$SERVICES_DIR/env"
+
+KAFKA_VERSION="${KAFKA_VERSION:-4.3.1}"
+KAFKA_TOOLS_VERSION="${KAFKA_TOOLS_VERSION:-$KAFKA_VERSION}"
+LOG4J_VERSION="${LOG4J_VERSION:-2.25.4}"
+KAFKA_HOST="${KAFKA_HOST:-127.0.0.1}"
+KAFKA_PORT="${KAFKA_PORT:-9092}"
+KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
+KAFKA_NUM_PARTITIONS="${KAFKA_NUM_PARTITIONS:-6}"
+KAFKA_HEAP_OPTS="${KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+KAFKA_START_TIMEOUT="${KAFKA_START_TIMEOUT:-90}"
+KAFKA_STOP_TIMEOUT="${KAFKA_STOP_TIMEOUT:-30}"
+SERVICES_DATABASE_URL="${SERVICES_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/test}"
+
+KAFKA_DIR="$SERVICES_DIR/kafka"
+KAFKA_LIBS="$KAFKA_DIR/libs"
+KAFKA_CONFIG_DIR="$KAFKA_DIR/config"
+KAFKA_CONFIG="$KAFKA_CONFIG_DIR/server.properties"
+KAFKA_LOG4J="$KAFKA_CONFIG_DIR/log4j2.properties"
+KAFKA_TOOLS_LOG4J="$KAFKA_CONFIG_DIR/tools-log4j2.properties"
+KAFKA_DATA="$KAFKA_DIR/data"
+KAFKA_LOGS="$KAFKA_DIR/logs"
+KAFKA_PID_FILE="$KAFKA_DIR/kafka.pid"
+KAFKA_BOOTSTRAP="$KAFKA_HOST:$KAFKA_PORT"
+
+log() { printf '[services] %s\n' "$*"; }
+die() { printf '[services] ERROR: %s\n' "$*" >&2; exit 1; }
+
+# port_open HOST PORT: true when something accepts TCP connections there.
+port_open() {
+  (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null
+}
+
+# Serialize concurrent start/stop calls (e.g. two test runs starting at once).
+take_lock() {
+  mkdir -p "$SERVICES_DIR"
+  if command -v flock >/dev/null 2>&1; then
+    exec 9>"$SERVICES_DIR/.lock"
+    if ! flock -n 9; then
+      log "waiting for another services.sh to finish (lock $SERVICES_DIR/.lock)..."
+      flock -w 180 9 || die "another services.sh is still running (lock $SERVICES_DIR/.lock)"
+    fi
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------
+# Kafka
+# ---------------------------------------------------------------------------------------------
+
+kafka_check_tools() {
+  command -v java >/dev/null 2>&1 || die "java not found: Kafka ${KAFKA_VERSION} needs Java 17 or newer"
+  local major
+  major="$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p' | head -n1)"
+  major="${major#1.}"
+  if [[ -n "$major" && "$major" =~ ^[0-9]+$ && "$major" -lt 17 ]]; then
+    die "java $major found: Kafka ${KAFKA_VERSION} needs Java 17 or newer"
+  fi
+}
+
+# Resolve kafka_2.13, kafka-tools and a log4j2 binding with Maven and copy every runtime jar
+# into .services/kafka/libs. Skipped when the jars of this version are already there.
+kafka_fetch() {
+  local stamp="$KAFKA_LIBS/.resolved"
+  local want="kafka_2.13=$KAFKA_VERSION kafka-tools=$KAFKA_TOOLS_VERSION log4j=$LOG4J_VERSION"
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" ]]; then
+    return 0
+  fi
+  command -v mvn >/dev/null 2>&1 || die "mvn not found: it is needed once to fetch Kafka ${KAFKA_VERSION}"
+  mkdir -p "$KAFKA_DIR"
+  # Kafka's published POMs declare slf4j-api 1.7.x and no binding; the release tarball ships
+  # log4j-slf4j-impl (the slf4j 1.x -> log4j2 bridge), so add it here as well.
+  cat >"$KAFKA_DIR/pom.xml" <<EOF
+<?xml version="1.0" encoding="UTF-8"?>
+<!-- Generated by scripts/services.sh: the jars a local Kafka broker needs. -->
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.chat4all</groupId>
+  <artifactId>kafka-local</artifactId>
+  <version>1</version>
+  <packaging>pom</packaging>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka_2.13</artifactId>
+      <version>${KAFKA_VERSION}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.kafka</groupId>
+      <artifactId>kafka-tools</artifactId>
+      <version>${KAFKA_TOOLS_VERSION}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-slf4j-impl</artifactId>
+      <version>${LOG4J_VERSION}</version>
+    </dependency>
+    <dependency>
+      <groupId>org.apache.logging.log4j</groupId>
+      <artifactId>log4j-core</artifactId>
+      <version>${LOG4J_VERSION}</version>
+    </dependency>
+  </dependencies>
+</project>
+EOF
+  log "fetching Apache Kafka ${KAFKA_VERSION} and its dependencies with Maven (first run only)..."
+  rm -rf "$KAFKA_LIBS.tmp"
+  local mvn_log="$KAFKA_DIR/mvn.log"
+  # shellcheck disable=SC2086
+  if ! mvn -B -f "$KAFKA_DIR/pom.xml" ${MAVEN_ARGS_EXTRA:-} \
+      dependency:copy-dependencies \
+      -DincludeScope=runtime \
+      -DoutputDirectory="$KAFKA_LIBS.tmp" >"$mvn_log" 2>&1; then
+    grep -E 'ERROR|Could not' "$mvn_log" | head -n 20 >&2 || true
+    die "Maven could not resolve Kafka ${KAFKA_VERSION} (full log: $mvn_log)"
+  fi
+  rm -rf "$KAFKA_LIBS"
+  mv "$KAFKA_LIBS.tmp" "$KAFKA_LIBS"
+  printf '%s\n' "$want" >"$stamp"
+  log "Kafka ${KAFKA_VERSION}: $(find "$KAFKA_LIBS" -name '*.jar' | wc -l) jars in ${KAFKA_LIBS#"$ROOT"/}"
+}
+
+kafka_write_config() {
+  mkdir -p "$KAFKA_CONFIG_DIR" "$KAFKA_DATA" "$KAFKA_LOGS"
+  cat >"$KAFKA_CONFIG" <<EOF
+# Generated by scripts/services.sh on every start; edits are overwritten.
+# Single-node KRaft cluster: one process is both broker and controller (static quorum).
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}
+listeners=PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT},CONTROLLER://${KAFKA_HOST}:${KAFKA_CONTROLLER_PORT}
+advertised.listeners=PLAINTEXT://${KAFKA_HOST}:${KAFKA_PORT}
+listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT
+inter.broker.listener.name=PLAINTEXT
+controller.listener.names=CONTROLLER
+log.dirs=${KAFKA_DATA}
+num.partitions=${KAFKA_NUM_PARTITIONS}
+default.replication.factor=1
+min.insync.replicas=1
+offsets.topic.replication.factor=1
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+group.initial.rebalance.delay.ms=0
+auto.create.topics.enable=false
+num.network.threads=2
+num.io.threads=4
+log.retention.hours=168
+log.segment.bytes=1073741824
+EOF
+
+  cat >"$KAFKA_LOG4J" <<'EOF'
+# Generated by scripts/services.sh: broker logs go to logs/server.log only (nothing on the console).
+status = warn
+name = kafka-local
+property.dir = ${sys:kafka.logs.dir}
+appender.server.type = RollingFile
+appender.server.name = server
+appender.server.fileName = ${dir}/server.log
+appender.server.filePattern = ${dir}/server.log.%i
+appender.server.layout.type = PatternLayout
+appender.server.layout.pattern = [%d] %p %m (%c)%n
+appender.server.policies.type = Policies
+appender.server.policies.size.type = SizeBasedTriggeringPolicy
+appender.server.policies.size.size = 50MB
+appender.server.strategy.type = DefaultRolloverStrategy
+appender.server.strategy.max = 3
+rootLogger.level = INFO
+rootLogger.appenderRef.server.ref = server
+logger.statechange.name = state.change.logger
+logger.statechange.level = WARN
+logger.request.name = kafka.request.logger
+logger.request.level = WARN
+EOF
+
+  cat >"$KAFKA_TOOLS_LOG4J" <<'EOF'
+# Generated by scripts/services.sh: Kafka command-line tools print warnings and errors only.
+status = warn
+name = kafka-tools
+appender.stderr.type = Console
+appender.stderr.name = stderr
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = [%d] %p %m (%c)%n
+rootLogger.level = WARN
+rootLogger.appenderRef.stderr.ref = stderr
+EOF
+}
+
+# Run a Kafka tool class with the fetched jars, e.g.
+#   kafka_tool org.apache.kafka.tools.TopicCommand --bootstrap-server 127.0.0.1:9092 --list
+kafka_tool() {
+  java -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" \
+    -cp "$KAFKA_LIBS/*" "$@"
+}
+
+kafka_format_storage() {
+  if [[ -f "$KAFKA_DATA/meta.properties" ]]; then
+    return 0
+  fi
+  local cluster_id
+  cluster_id="$(kafka_tool kafka.tools.StorageTool random-uuid | tail -n1)"
+  log "formatting KRaft storage in ${KAFKA_DATA#"$ROOT"/} (cluster id $cluster_id)"
+  kafka_tool kafka.tools.StorageTool format \
+    --config "$KAFKA_CONFIG" --cluster-id "$cluster_id" --ignore-formatted \
+    >"$KAFKA_LOGS/format.out" 2>&1 || {
+    cat "$KAFKA_LOGS/format.out" >&2
+    die "kafka-storage format failed"
+  }
+}
+
+# The pid of the broker this script started, or nothing. A pid file whose process is gone or is
+# not our broker (pid reuse) is ignored; a broker of ours whose pid file was lost is found too.
+kafka_pid() {
+  local pid cmd
+  if [[ -f "$KAFKA_PID_FILE" ]]; then
+    pid="$(cat "$KAFKA_PID_FILE" 2>/dev/null || true)"
+    if [[ "$pid" =~ ^[0-9]+$ ]] && kafka_is_ours "$pid"; then
+      echo "$pid"
+      return 0
+    fi
+  fi
+  for cmd in $(grep -lzxF -- "$KAFKA_CONFIG" /proc/[0-9]*/cmdline 2>/dev/null); do
+    pid="${cmd#/proc/}"
+    pid="${pid%/cmdline}"
+    if kafka_is_ours "$pid"; then
+      echo "$pid"
+      return 0
+    fi
+  done
+  return 0
+}
+
+kafka_is_ours() {
+  local cmdline
+  cmdline="$(tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null)" || return 1
+  [[ "$cmdline" == *" kafka.Kafka $KAFKA_CONFIG"* ]]
+}
+
+# kafka_tail_logs [OFFSET]: show the end of the broker's output and of what it logged to
+# server.log since byte OFFSET (the size of server.log before this start).
+kafka_tail_logs() {
+  local offset="${1:-0}" out="$KAFKA_LOGS/kafkaServer.out" server_log="$KAFKA_LOGS/server.log"
+  if [[ -s "$out" ]]; then
+    printf -- '----- last lines of %s -----\n' "$out" >&2
+    tail -n 30 "$out" >&2
+  fi
+  if [[ -f "$server_log" ]] && (($(wc -c <"$server_log") > offset)); then
+    printf -- '----- last lines of %s -----\n' "$server_log" >&2
+    tail -c "+$((offset + 1))" "$server_log" | tail -n 30 >&2
+  fi
+}
+
+kafka_start() {
+  local pid
+  pid="$(kafka_pid)"
+  if [[ -n "$pid" ]] && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    echo "$pid" >"$KAFKA_PID_FILE"
+    log "Kafka already running (pid $pid) on $KAFKA_BOOTSTRAP"
+    return 0
+  fi
+  if [[ -n "$pid" ]]; then
+    # Ours but not answering (still starting, or wedged): restart it cleanly.
+    log "Kafka process $pid is not accepting connections on $KAFKA_BOOTSTRAP; restarting it"
+    kafka_stop
+  fi
+  if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    die "port $KAFKA_BOOTSTRAP is already in use by another process (set KAFKA_PORT, or stop it)"
+  fi
+  if port_open "$KAFKA_HOST" "$KAFKA_CONTROLLER_PORT"; then
+    die "controller port $KAFKA_HOST:$KAFKA_CONTROLLER_PORT is already in use (set KAFKA_CONTROLLER_PORT)"
+  fi
+
+  kafka_check_tools
+  kafka_fetch
+  kafka_write_config
+  kafka_format_storage
+
+  local server_log="$KAFKA_LOGS/server.log" log_offset=0
+  [[ -f "$server_log" ]] && log_offset="$(wc -c <"$server_log")"
+
+  log "starting Kafka ${KAFKA_VERSION} on $KAFKA_BOOTSTRAP (logs: ${KAFKA_LOGS#"$ROOT"/})"
+  # Detached (own session, SIGHUP ignored) and without the lock's fd 9, which it must not keep.
+  # shellcheck disable=SC2086
+  setsid nohup java $KAFKA_HEAP_OPTS \
+    -server -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExplicitGCInvokesConcurrent -Djava.awt.headless=true \
+    -Dkafka.logs.dir="$KAFKA_LOGS" \
+    -Dlog4j2.configurationFile="$KAFKA_LOG4J" \
+    -cp "$KAFKA_LIBS/*" \
+    kafka.Kafka "$KAFKA_CONFIG" \
+    >"$KAFKA_LOGS/kafkaServer.out" 2>&1 </dev/null 9>&- &
+  pid=$!
+  echo "$pid" >"$KAFKA_PID_FILE"
+
+  local started_at=$SECONDS deadline=$((SECONDS + KAFKA_START_TIMEOUT)) next_note=$((SECONDS + 10))
+  while :; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      rm -f "$KAFKA_PID_FILE"
+      kafka_tail_logs "$log_offset"
+      die "Kafka exited during start-up"
+    fi
+    if port_open "$KAFKA_HOST" "$KAFKA_PORT" &&
+      tail -c "+$((log_offset + 1))" "$server_log" 2>/dev/null | grep -q 'Kafka Server started'; then
+      break
+    fi
+    if ((SECONDS >= deadline)); then
+      kafka_tail_logs "$log_offset"
+      kafka_stop >/dev/null 2>&1 || true
+      die "Kafka did not come up on $KAFKA_BOOTSTRAP within ${KAFKA_START_TIMEOUT}s"
+    fi
+    if ((SECONDS >= next_note)); then
+      log "  still waiting for Kafka ($((SECONDS - started_at))s)..."
+      next_note=$((SECONDS + 10))
+    fi
+    sleep 0.5
+  done
+
+  # Last check: the admin API answers (a metadata request through a real client).
+  local remaining=$((deadline - SECONDS))
+  ((remaining < 20)) && remaining=20
+  if ! timeout "$remaining" java -Xmx256m -XX:TieredStopAtLevel=1 -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$KAFKA_TOOLS_LOG4J" -cp "$KAFKA_LIBS/*" \
+    org.apache.kafka.tools.TopicCommand --bootstrap-server "$KAFKA_BOOTSTRAP" --list \
+    >"$KAFKA_LOGS/ready-check.out" 2>&1; then
+    cat "$KAFKA_LOGS/ready-check.out" >&2
+    kafka_tail_logs "$log_offset"
+    kafka_stop >/dev/null 2>&1 || true
+    die "Kafka started but the admin client could not list topics on $KAFKA_BOOTSTRAP"
+  fi
+  log "Kafka ready on $KAFKA_BOOTSTRAP (pid $pid, $((SECONDS - started_at))s)"
+}
+
+kafka_stop() {
+  local pid
+  pid="$(kafka_pid)"
+  if [[ -z "$pid" ]]; then
+    rm -f "$KAFKA_PID_FILE"
+    log "Kafka is not running"
+    return 0
+  fi
+  log "stopping Kafka (pid $pid)..."
+  kill -TERM "$pid" 2>/dev/null || true
+  local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
+  while kill -0 "$pid" 2>/dev/null; do
+    if ((SECONDS >= deadline)); then
+      log "Kafka did not stop within ${KAFKA_STOP_TIMEOUT}s; sending SIGKILL"
+      kill -KILL "$pid" 2>/dev/null || true
+      sleep 1
+      break
+    fi
+    sleep 0.5
+  done
+  rm -f "$KAFKA_PID_FILE"
+  log "Kafka stopped"
+}
+
+kafka_status() {
+  local pid
+  pid="$(kafka_pid)"
+  if [[ -n "$pid" ]] && port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
+    log "kafka: running (pid $pid) on $KAFKA_BOOTSTRAP, version $KAFKA_VERSION, data ${KAFKA_DATA#"$ROOT"/}"
+    return 0
+  elif [[ -n "$pid" ]]; then
+    log "kafka: process $pid alive but $KAFKA_BOOTSTRAP not accepting connections"
+  else
+    log "kafka: stopped"
+  fi
+  return 3
+}
+
+kafka_env() {
+  echo "# Apache Kafka started by scripts/services.sh (single-node KRaft, version $KAFKA_VERSION)"
+  echo "export KAFKA_BOOTSTRAP_SERVERS=$KAFKA_BOOTSTRAP"
+}
+
+# ---------------------------------------------------------------------------------------------
+# PostgreSQL: not started here; the machine's server (or any other) is suggested in .services/env.
+# ---------------------------------------------------------------------------------------------
+
+postgres_env() {
+  echo "# PostgreSQL is not started by this script: suggested server (override with SERVICES_DATABASE_URL)"
+  echo "export DATABASE_URL=$SERVICES_DATABASE_URL"
+}
+
+postgres_status() {
+  if command -v psql >/dev/null 2>&1; then
+    if psql "$SERVICES_DATABASE_URL" -Atqc 'select 1' >/dev/null 2>&1; then
+      log "postgres: reachable at $SERVICES_DATABASE_URL"
+    else
+      log "postgres: NOT reachable at $SERVICES_DATABASE_URL (not managed by this script)"
+    fi
+  fi
+  return 0
+}
+
+# ---------------------------------------------------------------------------------------------
+# S3: placeholder for the S3-compatible object store of the files issue.
+# Fill in these four functions (start/stop/status/env) and they are wired into every command:
+#   s3_start   fetch + start the server in the background, wait until it answers, idempotent
+#   s3_stop    stop it (SIGTERM, wait, SIGKILL), idempotent
+#   s3_status  print its state; return 0 when running, 3 when not
+#   s3_env     print the `export S3_...=` lines for .services/env
+# ---------------------------------------------------------------------------------------------
+
+s3_start() { return 0; }
+s3_stop() { return 0; }
+s3_status() { return 0; }
+s3_env() { return 0; }
+
+# ---------------------------------------------------------------------------------------------
+
+write_env() {
+  mkdir -p "$SERVICES_DIR"
+  {
+    echo "# Generated by scripts/services.sh start. Use: source .services/env"
+    kafka_env
+    postgres_env
+    s3_env
+  } >"$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  log "wrote ${ENV_FILE#"$ROOT"/} (source it to point the hub at these services)"
+}
+
+cmd_start() {
+  take_lock
+  kafka_start
+  s3_start
+  write_env
+}
+
+cmd_stop() {
+  take_lock
+  s3_stop
+  kafka_stop
+}
+
+cmd_status() {
+  local rc=0
+  kafka_status || rc=$?
+  s3_status || rc=$?
+  postgres_status
+  return "$rc"
+}
+
+case "${1:-}" in
+  start) cmd_start ;;
+  stop) cmd_stop ;;
+  status) cmd_status ;;
+  *)
+    echo "usage: $0 start|stop|status" >&2
+    exit 2
+    ;;
+esac

@@ -1,0 +1,44 @@
+import path from 'node:path';
+import pg from 'pg';
+
+/**
+ * The contract suite runs once per mode: `embedded` (PGlite, the bus on the database) and `distributed`
+ * (PostgreSQL + Apache Kafka). scripts/test.ts decides which modes this machine can run and says so.
+ */
+export type TestMode = 'embedded' | 'distributed';
+
+export const testModes: TestMode[] = (process.env.CHAT4ALL_TEST_MODES ?? 'embedded')
+  .split(',')
+  .filter((mode): mode is TestMode => mode === 'embedded' || mode === 'distributed');
+
+/** The server that holds one database per test hub in distributed mode. */
+const ADMIN_URL = process.env.CHAT4ALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+/** A hub's state in distributed mode is named after its data directory: its own database and topics. */
+export function distributedState(dataDir: string): { database: string; url: string; topicPrefix: string } {
+  const database = `chat4all_${path.basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${database}`;
+  return { database, url: url.toString(), topicPrefix: `${database}.` };
+}
+
+export async function createDatabase(database: string): Promise<void> {
+  await withAdmin(async (client) => {
+    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [database]);
+    if (!rowCount) await client.query(`CREATE DATABASE "${database}"`);
+  });
+}
+
+export async function dropDatabase(database: string): Promise<void> {
+  await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+}
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
