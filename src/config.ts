@@ -49,7 +49,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     tokenSecret: env.CHAT4ALL_TOKEN_SECRET,
     busPartitions: integer(env, 'CHAT4ALL_PARTITIONS', 6, 1, 256),
     outboxPartitions: integer(env, 'CHAT4ALL_OUTBOX_PARTITIONS', 6, 1, 256),
-    pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', 200, 5, 60_000),
+    // With a database server, writers are often other processes that cannot wake a poller: poll often (cheap).
+    pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', env.DATABASE_URL ? 25 : 200, 5, 60_000),
     leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),

@@ -9,8 +9,9 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
       ...hub,
       channels: [...hub.channels.keys()],
       readiness: [
-        { name: 'database', check: () => hub.store.ping() },
-        { name: 'bus', check: () => hub.bus.ping() },
+        { name: 'database', check: () => hub.store.ping(), critical: true },
+        // Accepted messages wait in the outbox while the bus is down.
+        { name: 'bus', check: () => hub.bus.ping(), critical: false },
       ],
     },
     hub.log.child({ role: 'api' }),

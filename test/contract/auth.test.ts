@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type ApiResponse } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 import { assertProblem, UUID } from '../support/assertions.ts';
 
 /** A 401 always challenges the client with WWW-Authenticate: Bearer. */
@@ -16,12 +17,12 @@ function flipCharAt(text: string, index: number): string {
   return text.slice(0, index) + replacement + text.slice(index + 1);
 }
 
-describe('POST /auth/token and bearer tokens', () => {
+for (const mode of testModes) describe(`POST /auth/token and bearer tokens [${mode}]`, () => {
   let hub: HubProcess;
   let client: ApiClient;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     client = new ApiClient(hub.url);
   });
   after(() => hub.stop());
@@ -180,7 +181,7 @@ describe('POST /auth/token and bearer tokens', () => {
     let shortClient: ApiClient;
 
     before(async () => {
-      shortHub = await HubProcess.start({ env: { TOKEN_TTL_SECONDS: '1' } });
+      shortHub = await HubProcess.start({ mode, env: { TOKEN_TTL_SECONDS: '1' } });
       shortClient = new ApiClient(shortHub.url);
     });
     after(() => shortHub.stop());

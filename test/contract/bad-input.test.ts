@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 import { assertProblem } from '../support/assertions.ts';
 
 const MIB = 1024 * 1024;
@@ -41,7 +42,7 @@ function withRawString(body: unknown, literal: string): string {
   return text.replace(`"${PLACEHOLDER}"`, literal);
 }
 
-describe('bad input', () => {
+for (const mode of testModes) describe(`bad input [${mode}]`, () => {
   let hub: HubProcess;
   let client: ApiClient;
   let alice: Session;
@@ -52,7 +53,7 @@ describe('bad input', () => {
   let acceptedId: string;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     client = new ApiClient(hub.url);
     [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
     emptyId = await alice.createConversation('private', [alice.userId, bob.userId]);

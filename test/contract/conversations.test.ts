@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 import { assertProblem, UUID } from '../support/assertions.ts';
 
 /** True when some field_errors key starts with `prefix` (e.g. "members" matches "members" and "members.0"). */
@@ -10,7 +11,7 @@ function namesField(response: ApiResponse, prefix: string): boolean {
   return Object.keys(response.body.field_errors ?? {}).some((key) => key === prefix || key.startsWith(`${prefix}.`));
 }
 
-describe('conversations', () => {
+for (const mode of testModes) describe(`conversations [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
@@ -18,7 +19,7 @@ describe('conversations', () => {
   let dave: Session;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
     [alice, bob, carol, dave] = await Promise.all([
       client.login('user1'),

@@ -1,24 +1,24 @@
 import assert from 'node:assert/strict';
-import { rm } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
 const MESSAGES = 1_000;
 const CONVERSATIONS = 10;
 const CONCURRENCY = 50;
 const DELIVERY_LINE = /^INFO: Mensagem (\S+) enviada para o usuário (\S+) no WhatsApp$/;
 
-describe('SIGKILL with accepted messages in flight', () => {
+for (const mode of testModes) describe(`SIGKILL with accepted messages in flight [${mode}]`, () => {
   const hubs: HubProcess[] = [];
   after(async () => {
     for (const hub of hubs) await hub.kill('SIGKILL');
-    if (hubs[0]) await rm(hubs[0].dataDir, { recursive: true, force: true });
+    if (hubs[0]) await HubProcess.removeState(hubs[0].dataDir, mode);
   });
 
   it('delivers every accepted message exactly once after a restart', async (t) => {
     // Accept everything with only the API running, so all 1,000 are in flight when the pipeline starts.
-    const api = await HubProcess.start({ args: ['api'] });
+    const api = await HubProcess.start({ mode, args: ['api'] });
     hubs.push(api);
     const client = new ApiClient(api.url);
     const [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
@@ -30,13 +30,13 @@ describe('SIGKILL with accepted messages in flight', () => {
 
     // Start every role, with a WhatsApp that takes 2 ms per delivery like a real provider's API call, and kill
     // it again once deliveries are under way.
-    const interrupted = await HubProcess.start({ dataDir: api.dataDir, env: { CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=2' } });
+    const interrupted = await HubProcess.start({ mode, dataDir: api.dataDir, env: { CHAT4ALL_MOCK_LATENCY_MS: 'whatsapp=2' } });
     hubs.push(interrupted);
     await waitFor(async () => interrupted.linesWith('INFO: Mensagem').length > 0, { intervalMs: 5, what: 'the first delivery' });
     await interrupted.kill('SIGKILL');
     t.diagnostic(`delivered before SIGKILL: ${deliveries(interrupted.output).length} of ${MESSAGES}`);
 
-    const recovered = await HubProcess.start({ dataDir: api.dataDir });
+    const recovered = await HubProcess.start({ mode, dataDir: api.dataDir });
     hubs.push(recovered);
     const reader = await new ApiClient(recovered.url).login('user1');
     await waitFor(async () => (await statuses(reader, conversations)).every((status) => status === 'delivered'), {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
 interface HistoryEntry {
   status: string;
@@ -15,13 +16,13 @@ interface DeliveryEntry {
   reason: string | null;
 }
 
-describe('delivery failures (instagram always fails)', () => {
+for (const mode of testModes) describe(`delivery failures (instagram always fails) [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
 
   before(async () => {
-    hub = await HubProcess.start({ env: { CHAT4ALL_MOCK_FAILURE_RATE: 'instagram=1' } });
+    hub = await HubProcess.start({ mode, env: { CHAT4ALL_MOCK_FAILURE_RATE: 'instagram=1' } });
     const client = new ApiClient(hub.url);
     [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
   });

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
@@ -33,7 +34,7 @@ function hasExample(value: unknown): boolean {
   return Object.values(record).some(hasExample);
 }
 
-describe('docs and ops', () => {
+for (const mode of testModes) describe(`docs and ops [${mode}]`, () => {
   let hub: HubProcess;
   let client: ApiClient;
   let alice: Session;
@@ -41,7 +42,7 @@ describe('docs and ops', () => {
   let operations: Operation[];
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     client = new ApiClient(hub.url);
     alice = await client.login('user1');
     const response = await client.request('GET', '/openapi.json');

@@ -2,14 +2,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
-describe('idempotent sends (message_id is the idempotency key)', () => {
+for (const mode of testModes) describe(`idempotent sends (message_id is the idempotency key) [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
     [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
   });

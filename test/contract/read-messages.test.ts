@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 import { assertProblem } from '../support/assertions.ts';
 
 interface ListedMessage {
@@ -17,7 +18,7 @@ interface ListedMessage {
   created_at: string;
 }
 
-describe('reading messages', () => {
+for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
@@ -26,7 +27,7 @@ describe('reading messages', () => {
   let eve: Session;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
     [alice, bob, carol, dave, eve] = await Promise.all([
       client.login('user1'),

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, Session, waitFor } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 
 interface Sent {
   messageId: string;
@@ -17,7 +18,7 @@ interface Sent {
  * it may not have finished delivering, and is stopped with SIGTERM; a second hub opens the same data dir.
  * Each test then checks one thing the restart must preserve.
  */
-describe('graceful restart on the same data dir', () => {
+for (const mode of testModes) describe(`graceful restart on the same data dir [${mode}]`, () => {
   let dataDir: string;
   let first: HubProcess;
   let second: HubProcess;
@@ -51,7 +52,7 @@ describe('graceful restart on the same data dir', () => {
 
   before(async () => {
     dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-restart-'));
-    first = await HubProcess.start({ dataDir });
+    first = await HubProcess.start({ mode, dataDir });
     const client = new ApiClient(first.url);
     [oldAlice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
     settledConversation = await oldAlice.createConversation('private', [oldAlice.userId, bob.userId]);
@@ -62,7 +63,7 @@ describe('graceful restart on the same data dir', () => {
     burst.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => send(oldAlice, burstConversation, `burst ${i}`)))));
     exitCode = await first.kill('SIGTERM');
 
-    second = await HubProcess.start({ dataDir });
+    second = await HubProcess.start({ mode, dataDir });
     const again = new ApiClient(second.url);
     alice = await again.login('user1');
     // sessions from before the restart, pointed at the new hub
@@ -72,7 +73,7 @@ describe('graceful restart on the same data dir', () => {
   after(async () => {
     await first?.kill('SIGTERM');
     await second?.kill('SIGTERM');
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (dataDir) await HubProcess.removeState(dataDir, mode);
   });
 
   it('exits with code 0 on SIGTERM', () => {

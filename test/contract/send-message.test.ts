@@ -3,9 +3,10 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
 import { assertProblem } from '../support/assertions.ts';
 
-describe('POST /v1/messages', () => {
+for (const mode of testModes) describe(`POST /v1/messages [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
   let bob: Session;
@@ -13,7 +14,7 @@ describe('POST /v1/messages', () => {
   let privateId: string;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
     [alice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
     privateId = await alice.createConversation('private', [alice.userId, bob.userId]);

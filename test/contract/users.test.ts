@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { testModes, type TestMode } from '../support/test-modes.ts';
 import { assertProblem, UUID } from '../support/assertions.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
@@ -16,14 +17,20 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the chat4all CLI with the repo's Node on `dataDir`; resolves with its exit code and output. */
-function runCli(dataDir: string, args: string[]): Promise<CliResult> {
+/**
+ * Runs the chat4all CLI with the repo's Node on the state named by `dataDir` in `mode` (in distributed mode,
+ * that state's own PostgreSQL database and Kafka topics); resolves with its exit code and output.
+ */
+async function runCli(dataDir: string, mode: TestMode, args: string[]): Promise<CliResult> {
+  // the runner's own service settings must not leak into the CLI: stateEnv says which state it uses
+  const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...env } = process.env;
+  const stateEnv = await HubProcess.stateEnv(dataDir, mode);
   return new Promise((resolve) => {
     execFile(
       process.execPath,
       [CLI, ...args],
       {
-        env: { ...process.env, CHAT4ALL_DATA_DIR: dataDir, BCRYPT_ROUNDS: '4', LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+        env: { ...env, ...stateEnv, BCRYPT_ROUNDS: '4', LOG_LEVEL: 'warn', NODE_ENV: 'test' },
         timeout: 60_000,
       },
       (error, stdout, stderr) => {
@@ -37,14 +44,14 @@ function runCli(dataDir: string, args: string[]): Promise<CliResult> {
 const demoLogin = (client: ApiClient) =>
   client.request('POST', '/auth/token', { body: { username: 'user1', password: 'password123' } });
 
-describe('users', () => {
+for (const mode of testModes) describe(`users [${mode}]`, () => {
   let hub: HubProcess;
   let client: ApiClient;
   let alice: Session;
   let bob: Session;
 
   before(async () => {
-    hub = await HubProcess.start();
+    hub = await HubProcess.start({ mode });
     client = new ApiClient(hub.url);
     [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
   });
@@ -172,7 +179,7 @@ describe('users', () => {
     let prod: HubProcess;
 
     before(async () => {
-      prod = await HubProcess.start({ env: { NODE_ENV: 'production' } });
+      prod = await HubProcess.start({ mode, env: { NODE_ENV: 'production' } });
     });
     after(() => prod.stop());
 
@@ -191,7 +198,7 @@ describe('users', () => {
     let noDemo: HubProcess;
 
     before(async () => {
-      noDemo = await HubProcess.start({ env: { CHAT4ALL_DEMO_USERS: 'false' } });
+      noDemo = await HubProcess.start({ mode, env: { CHAT4ALL_DEMO_USERS: 'false' } });
     });
     after(() => noDemo.stop());
 
@@ -213,13 +220,13 @@ describe('users', () => {
 
     before(async () => {
       dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
-      added = await runCli(dataDir, ['user', 'add', 'carla', '--password', 'carla-secret-1']);
-      cliHub = await HubProcess.start({ dataDir });
+      added = await runCli(dataDir, mode, ['user', 'add', 'carla', '--password', 'carla-secret-1']);
+      cliHub = await HubProcess.start({ mode, dataDir });
       cliClient = new ApiClient(cliHub.url);
     });
     after(async () => {
       await cliHub?.stop();
-      await rm(dataDir, { recursive: true, force: true });
+      await HubProcess.removeState(dataDir, mode);
     });
 
     it('exits 0 and prints the new user with its id', () => {
@@ -258,41 +265,53 @@ describe('users', () => {
       }
     });
 
-    it('refuses to open a data dir a running hub holds: non-zero exit and a clear message', async () => {
-      const result = await runCli(cliHub.dataDir, ['user', 'add', 'dora', '--password', 'dora-secret-1']);
-      assert.notEqual(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
-      assert.match(result.stderr, /in use/i);
-      assert.ok(result.stderr.includes(cliHub.dataDir) || /data dir/i.test(result.stderr), result.stderr);
-      assert.ok(result.stderr.length < 2_000, 'a short message, not a stack trace');
-    });
+    // Embedded only: the refusal is PGlite's lock on its data directory. In distributed mode the state lives in
+    // PostgreSQL, which the hub and the CLI (like any number of hub processes) share by design.
+    if (mode === 'embedded') {
+      it('refuses to open a data dir a running hub holds: non-zero exit and a clear message', async () => {
+        const result = await runCli(cliHub.dataDir, mode, ['user', 'add', 'dora', '--password', 'dora-secret-1']);
+        assert.notEqual(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+        assert.match(result.stderr, /in use/i);
+        assert.ok(result.stderr.includes(cliHub.dataDir) || /data dir/i.test(result.stderr), result.stderr);
+        assert.ok(result.stderr.length < 2_000, 'a short message, not a stack trace');
+      });
 
-    it('stores nothing when it refuses a held data dir', async () => {
-      await runCli(cliHub.dataDir, ['user', 'add', 'erin', '--password', 'erin-secret-1']);
-      const response = await cliClient.request('POST', '/auth/token', { body: { username: 'erin', password: 'erin-secret-1' } });
-      assertProblem(response, 401);
-    });
+      it('stores nothing when it refuses a held data dir', async () => {
+        await runCli(cliHub.dataDir, mode, ['user', 'add', 'erin', '--password', 'erin-secret-1']);
+        const response = await cliClient.request('POST', '/auth/token', { body: { username: 'erin', password: 'erin-secret-1' } });
+        assertProblem(response, 401);
+      });
+    } else {
+      it('adds a user while a hub runs on the same database, who can log in to that hub at once', async () => {
+        const result = await runCli(cliHub.dataDir, mode, ['user', 'add', 'dora', '--password', 'dora-secret-1']);
+        assert.equal(result.code, 0, `stdout: ${result.stdout}\nstderr: ${result.stderr}`);
+        const response = await cliClient.request('POST', '/auth/token', { body: { username: 'dora', password: 'dora-secret-1' } });
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        assert.ok(result.stdout.includes(response.body.user_id), 'the id printed by the CLI is the id the user logs in with');
+      });
+    }
 
     it('refuses a username that already exists with a non-zero exit', async () => {
       const other = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
       try {
-        const first = await runCli(other, ['user', 'add', 'frank', '--password', 'frank-secret-1']);
+        const first = await runCli(other, mode, ['user', 'add', 'frank', '--password', 'frank-secret-1']);
         assert.equal(first.code, 0, first.stderr);
-        const second = await runCli(other, ['user', 'add', 'frank', '--password', 'frank-secret-2']);
+        const second = await runCli(other, mode, ['user', 'add', 'frank', '--password', 'frank-secret-2']);
         assert.notEqual(second.code, 0);
         assert.match(second.stderr, /frank|taken|exists/i);
       } finally {
-        await rm(other, { recursive: true, force: true });
+        await HubProcess.removeState(other, mode);
       }
     });
 
     it('refuses a password shorter than 8 characters with a non-zero exit', async () => {
       const other = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
       try {
-        const result = await runCli(other, ['user', 'add', 'gina', '--password', 'short']);
+        const result = await runCli(other, mode, ['user', 'add', 'gina', '--password', 'short']);
         assert.notEqual(result.code, 0);
         assert.match(result.stderr, /password/i);
       } finally {
-        await rm(other, { recursive: true, force: true });
+        await HubProcess.removeState(other, mode);
       }
     });
   });

@@ -55,15 +55,21 @@ export class KafkaBus implements MessageBus {
 
   async ensureTopics(topics: readonly string[]): Promise<void> {
     const admin = new Admin({ clientId: `${this.#options.clientId}-admin`, bootstrapBrokers: this.#options.bootstrapServers });
-    try {
+    const wanted = topics.map((topic) => this.#options.namespace + topic);
+    const missing = async () => {
       const existing = new Set(await admin.listTopics());
-      const missing = topics.map((topic) => this.#options.namespace + topic).filter((topic) => !existing.has(topic));
-      if (missing.length === 0) return;
-      await admin.createTopics({ topics: missing, partitions: this.#options.partitions, replicas: 1 }).catch((error: unknown) => {
-        // Another process may have created them between the listing and now.
-        if (!/already exists/i.test(String((error as Error)?.message) + JSON.stringify(error))) throw error;
-      });
-      this.#options.log.info({ topics: missing, partitions: this.#options.partitions }, 'created Kafka topics');
+      return wanted.filter((topic) => !existing.has(topic));
+    };
+    try {
+      const absent = await missing();
+      if (absent.length === 0) return;
+      try {
+        await admin.createTopics({ topics: absent, partitions: this.#options.partitions, replicas: 1 });
+        this.#options.log.info({ topics: absent, partitions: this.#options.partitions }, 'created Kafka topics');
+      } catch (error) {
+        // Processes starting together race to create the same topics: losing that race is fine.
+        if ((await missing()).length > 0) throw error;
+      }
     } finally {
       await admin.close();
     }
@@ -110,7 +116,27 @@ export class KafkaBus implements MessageBus {
     return subscription;
   }
 
+  /** Consumes until stopped; a stream that fails (e.g. the broker went away) is opened again after a pause. */
   async #consume(
+    consumer: Consumer<string, string, string, string>,
+    topic: string,
+    handler: BatchHandler,
+    signal: AbortSignal,
+    log: Logger,
+  ): Promise<void> {
+    for (let attempt = 1; !signal.aborted; attempt++) {
+      try {
+        await this.#consumeStream(consumer, topic, handler, signal, log);
+        attempt = 0;
+      } catch (error) {
+        log.warn({ err: error, attempt }, 'Kafka consumer stream failed; reopening it');
+        await sleep(Math.min(250 * 2 ** attempt, 5_000));
+      }
+    }
+  }
+
+  /** One stream: hands batches to the handler in order and commits each batch after the handler succeeded. */
+  async #consumeStream(
     consumer: Consumer<string, string, string, string>,
     topic: string,
     handler: BatchHandler,
@@ -124,33 +150,49 @@ export class KafkaBus implements MessageBus {
       fallbackMode: 'earliest',
     });
     const queue: KafkaMessage[] = [];
+    let failure: unknown;
     let wake: (() => void) | undefined;
+    const poke = () => wake?.();
     stream.on('data', (message: KafkaMessage) => {
       queue.push(message);
       if (queue.length >= PREFETCH) stream.pause();
-      wake?.();
+      poke();
     });
-    stream.on('error', (error: unknown) => log.warn({ err: error }, 'Kafka stream error; the client reconnects'));
-    signal.addEventListener('abort', () => wake?.(), { once: true });
-    let failures = 0;
-    while (!signal.aborted) {
-      if (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      if (signal.aborted) break;
-      if (queue.length < BATCH_SIZE) await sleep(this.#options.lingerMs);
-      const batch = queue.slice(0, BATCH_SIZE);
-      try {
-        await handler(batch.map((message) => ({ ...toConsumedRecord(message), topic })));
+    stream.on('error', (error: unknown) => {
+      failure = error;
+      poke();
+    });
+    stream.on('close', poke);
+    signal.addEventListener('abort', poke, { once: true });
+    try {
+      let failures = 0;
+      while (!signal.aborted) {
+        if (queue.length === 0) {
+          if (failure !== undefined || stream.closed) throw failure ?? new Error('the Kafka stream closed');
+          await new Promise<void>((resolve) => (wake = resolve));
+          continue;
+        }
+        if (queue.length < BATCH_SIZE) await sleep(this.#options.lingerMs);
+        const batch = queue.slice(0, BATCH_SIZE);
+        try {
+          await handler(batch.map((message) => ({ ...toConsumedRecord(message), topic })));
+          failures = 0;
+        } catch (error) {
+          failures++;
+          log.error({ err: error, records: batch.length }, 'batch failed; it will be handled again');
+          await sleep(Math.min(100 * 2 ** failures, 5_000));
+          continue;
+        }
+        // A commit refused (e.g. the partitions moved in a rebalance) fails the stream: the reopened one
+        // starts from the committed offsets, and the handlers ignore what they already did.
         await commit(batch);
         queue.splice(0, batch.length);
         if (stream.isPaused() && queue.length < PREFETCH / 2) stream.resume();
-        failures = 0;
-      } catch (error) {
-        failures++;
-        log.error({ err: error, records: batch.length }, 'batch failed; it will be handled again');
-        await sleep(Math.min(100 * 2 ** failures, 5_000));
       }
+    } finally {
+      signal.removeEventListener('abort', poke);
+      await stream.close().catch(() => {});
     }
-    await stream.close();
   }
 
   async close(): Promise<void> {

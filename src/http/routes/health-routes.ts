@@ -5,13 +5,17 @@ import { Type } from 'typebox';
 export interface ReadinessCheck {
   name: string;
   check(): Promise<void>;
+  /** Without it the process cannot do its job (503); without the others it works, degraded (200). */
+  critical: boolean;
 }
 
 const CHECK_TIMEOUT_MS = 2_000;
 
+type ReadyStatus = 'ready' | 'degraded' | 'unavailable';
+
 const Ready = Type.Object(
   {
-    status: Type.Enum(['ready', 'unavailable']),
+    status: Type.Enum(['ready', 'degraded', 'unavailable']),
     checks: Type.Record(Type.String(), Type.Object({ status: Type.Enum(['ok', 'failing']), error: Type.Optional(Type.String()) })),
   },
   { examples: [{ status: 'ready', checks: { database: { status: 'ok' } } }] },
@@ -32,12 +36,23 @@ export const healthRoutes: FastifyPluginAsyncTypebox<{ checks: ReadinessCheck[] 
 
   app.get(
     '/ready',
-    { schema: { tags: ['ops'], summary: 'Readiness: every dependency answers', response: { 200: Ready, 503: Ready } } },
+    {
+      schema: {
+        tags: ['ops'],
+        summary: 'Readiness: 200 when the API can accept messages (degraded if the bus is down), 503 without its database',
+        response: { 200: Ready, 503: Ready },
+      },
+    },
     async (_request, reply) => {
-      const results = await Promise.all(checks.map(async ({ name, check }) => [name, await probe(check)] as const));
-      const ready = results.every(([, result]) => result.status === 'ok');
-      if (!ready) reply.code(503).header('retry-after', '5');
-      return { status: ready ? ('ready' as const) : ('unavailable' as const), checks: Object.fromEntries(results) };
+      const results = await Promise.all(checks.map(async (check) => ({ check, result: await probe(check.check) })));
+      const failing = results.filter(({ result }) => result.status !== 'ok');
+      const status: ReadyStatus = failing.some(({ check }) => check.critical)
+        ? 'unavailable'
+        : failing.length > 0
+          ? 'degraded'
+          : 'ready';
+      if (status === 'unavailable') reply.code(503).header('retry-after', '5');
+      return { status, checks: Object.fromEntries(results.map(({ check, result }) => [check.name, result])) };
     },
   );
 };
