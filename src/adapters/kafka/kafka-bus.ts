@@ -25,6 +25,14 @@ export interface KafkaBusOptions {
 
 type KafkaMessage = Message<string, string, string, string>;
 
+interface ActiveSubscription {
+  consumer: Consumer<string, string, string, string>;
+  topic: string;
+  handler: BatchHandler;
+  signal: AbortSignal;
+  log: Logger;
+}
+
 const BATCH_SIZE = 200;
 /** Messages fetched ahead of the handler before the stream is paused. */
 const PREFETCH = 1_000;
@@ -101,7 +109,7 @@ export class KafkaBus implements MessageBus {
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     });
     const log = this.#options.log.child({ group, topic });
-    const done = this.#consume(consumer, topic, handler, stopping.signal, log).catch((error: unknown) => {
+    const done = this.#consume({ consumer, topic, handler, signal: stopping.signal, log }).catch((error: unknown) => {
       log.error({ err: error }, 'Kafka consumer stopped on an unexpected error');
     });
     const subscription: Subscription = {
@@ -117,16 +125,11 @@ export class KafkaBus implements MessageBus {
   }
 
   /** Consumes until stopped; a stream that fails (e.g. the broker went away) is opened again after a pause. */
-  async #consume(
-    consumer: Consumer<string, string, string, string>,
-    topic: string,
-    handler: BatchHandler,
-    signal: AbortSignal,
-    log: Logger,
-  ): Promise<void> {
+  async #consume(subscription: ActiveSubscription): Promise<void> {
+    const { signal, log } = subscription;
     for (let attempt = 1; !signal.aborted; attempt++) {
       try {
-        await this.#consumeStream(consumer, topic, handler, signal, log);
+        await this.#consumeStream(subscription);
         attempt = 0;
       } catch (error) {
         log.warn({ err: error, attempt }, 'Kafka consumer stream failed; reopening it');
@@ -136,13 +139,7 @@ export class KafkaBus implements MessageBus {
   }
 
   /** One stream: hands batches to the handler in order and commits each batch after the handler succeeded. */
-  async #consumeStream(
-    consumer: Consumer<string, string, string, string>,
-    topic: string,
-    handler: BatchHandler,
-    signal: AbortSignal,
-    log: Logger,
-  ): Promise<void> {
+  async #consumeStream({ consumer, topic, handler, signal, log }: ActiveSubscription): Promise<void> {
     const stream = await consumer.consume({
       topics: [this.#options.namespace + topic],
       autocommit: false,
