@@ -3,19 +3,20 @@ import { DeliveryFailure, type ChannelConnector } from '../ports/channel-connect
 import type { ConsumedRecord } from '../ports/message-bus.ts';
 import type { DeliveryOutcome, MessageStore } from '../ports/message-store.ts';
 
-/**
- * A channel connector's work: send each pending delivery of the dispatched messages, record the outcomes,
- * and report the ones recorded. A redelivered record finds nothing pending and has no effect.
- */
 export interface RecordedDelivery {
   event: ChannelDispatchEvent;
   outcome: DeliveryOutcome;
 }
 
+/**
+ * A channel connector's work: send each pending delivery of the dispatched messages, record the outcomes,
+ * and report the ones recorded. A redelivered record finds nothing pending and has no effect.
+ */
 export class DeliverMessages {
   readonly #messages: MessageStore;
   readonly #connector: ChannelConnector;
   readonly #onRecorded: (recorded: RecordedDelivery[]) => void;
+  readonly #inDoubt = new Map<string, RecordedDelivery>();
 
   /** `onRecorded` runs right after the outcomes commit, once per batch, so it can report them in one write. */
   constructor(messages: MessageStore, connector: ChannelConnector, onRecorded: (recorded: RecordedDelivery[]) => void) {
@@ -30,6 +31,7 @@ export class DeliverMessages {
       return [event.message_id, event] as const;
     }));
     const pending = await this.#messages.pendingDeliveries([...events.keys()], this.#connector.name);
+    this.#settleInDoubt(events, pending);
     if (pending.length === 0) return;
     // In batch order within a conversation, so each recipient gets its messages in order; conversations in parallel.
     const order = [...events.keys()];
@@ -41,8 +43,34 @@ export class DeliverMessages {
         for (const { messageId, recipientId } of deliveries) outcomes.push(await this.#send(events.get(messageId)!, recipientId));
       }),
     );
-    const recorded = await this.#messages.recordDeliveries(this.#connector.name, outcomes);
+    let recorded: DeliveryOutcome[];
+    try {
+      recorded = await this.#messages.recordDeliveries(this.#connector.name, outcomes);
+    } catch (error) {
+      // The commit may have landed even though we saw an error (e.g. the connection dropped during it).
+      for (const outcome of outcomes) this.#inDoubt.set(deliveryKey(outcome), { event: events.get(outcome.messageId)!, outcome });
+      throw error;
+    }
     if (recorded.length > 0) this.#onRecorded(recorded.map((outcome) => ({ event: events.get(outcome.messageId)!, outcome })));
+  }
+
+  /**
+   * Outcomes whose recording failed ambiguously are settled when their batch comes back: still pending means
+   * the commit did not land (they are sent again); no longer pending means it did, so they are reported now.
+   */
+  #settleInDoubt(
+    events: ReadonlyMap<string, ChannelDispatchEvent>,
+    pending: ReadonlyArray<{ messageId: string; recipientId: string }>,
+  ): void {
+    if (this.#inDoubt.size === 0) return;
+    const stillPending = new Set(pending.map(deliveryKey));
+    const landed: RecordedDelivery[] = [];
+    for (const [key, recorded] of this.#inDoubt) {
+      if (!events.has(recorded.outcome.messageId)) continue;
+      this.#inDoubt.delete(key);
+      if (!stillPending.has(key)) landed.push(recorded);
+    }
+    if (landed.length > 0) this.#onRecorded(landed);
   }
 
   async #send(event: ChannelDispatchEvent, recipientId: string): Promise<DeliveryOutcome> {
@@ -56,3 +84,5 @@ export class DeliverMessages {
     }
   }
 }
+
+const deliveryKey = ({ messageId, recipientId }: { messageId: string; recipientId: string }) => `${messageId}/${recipientId}`;

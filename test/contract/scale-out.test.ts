@@ -90,10 +90,22 @@ describe('scale-out: two routers and two connectors per channel [distributed]', 
     assert.equal(sent.length, MESSAGES);
     assert.ok(acceptedAtKill < MESSAGES, 'the kills happened while messages were still being sent');
 
+    const survivorsRunning = () => {
+      const dead = all().filter((role) => !victims.includes(role) && role.exited);
+      if (dead.length > 0) {
+        throw new Error(`a surviving process exited: ${dead.map((role) => `${role.name} (pid ${role.pid}):\n${role.output.slice(-2_000)}`).join('\n')}`);
+      }
+      return true;
+    };
     await waitFor(async () => {
+      survivorsRunning();
       const messages = await listAll(alice, conversations);
       return messages.length === MESSAGES && messages.every((message) => message.status === 'delivered');
-    }, { timeoutMs: REBALANCE_MS, intervalMs: 250, what: 'every message delivered after the kills' });
+    }, { timeoutMs: REBALANCE_MS, intervalMs: 250, what: 'every message delivered after the kills' }).catch(async (error: Error) => {
+      const statuses = Map.groupBy(await listAll(alice, conversations), (message) => message.status);
+      const summary = [...statuses].map(([status, messages]) => `${status}: ${messages.length}`).join(', ');
+      throw new Error(`${error.message}; messages by status: ${summary}`);
+    });
 
     // Exactly one delivery per (message, channel, recipient) in the store, and seq/conversation for the order check.
     const details = new Map<string, { conversation: string; seq: number }>();
@@ -148,6 +160,7 @@ describe('scale-out: two routers and two connectors per channel [distributed]', 
     }
     assert.deepEqual(disorder, [], 'each connector delivers a conversation in seq order');
 
+    survivorsRunning();
     for (const channel of Object.keys(CHANNELS) as Channel[]) {
       const survivor = connectors[channel].find((role) => !victims.includes(role))!;
       assert.ok(deliveries(survivor.output).length > 0, `the surviving ${channel} connector delivered`);

@@ -76,7 +76,7 @@ export class KafkaBus implements MessageBus {
         this.#options.log.info({ topics: absent, partitions: this.#options.partitions }, 'created Kafka topics');
       } catch (error) {
         // Processes starting together race to create the same topics: losing that race is fine.
-        if ((await missing()).length > 0) throw error;
+        if (!alreadyExists(error)) throw error;
       }
     } finally {
       await admin.close();
@@ -196,6 +196,15 @@ export class KafkaBus implements MessageBus {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
     await this.#producer.close();
   }
+}
+
+/** Whether a failed topic creation failed only because the topics exist (Kafka error 36). */
+function alreadyExists(error: unknown): boolean {
+  const { errors, apiId, message } = (error ?? {}) as { errors?: unknown; apiId?: string; message?: string };
+  // The client nests protocol errors in `errors`, as an array or as an object keyed by response path.
+  const causes = errors && typeof errors === 'object' ? Object.values(errors) : [];
+  if (causes.length > 0) return causes.every(alreadyExists);
+  return apiId === 'TOPIC_ALREADY_EXISTS' || /already exists/i.test(message ?? '');
 }
 
 function toConsumedRecord(message: KafkaMessage): ConsumedRecord {

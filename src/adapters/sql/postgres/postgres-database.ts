@@ -15,8 +15,11 @@ const CONNECT_TIMEOUT_MS = 3_000;
 /** A PostgreSQL server shared by any number of hub processes. */
 export function openPostgresDatabase({ url, poolSize, log }: PostgresOptions): SqlDatabase {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
-  // An idle connection dropped by the server must not take the process down; the pool replaces it.
-  pool.on('error', (error) => log.warn({ err: error }, 'idle PostgreSQL connection lost'));
+  // A connection dropped by the server (idle in the pool, or checked out mid-query) must not take the process
+  // down: the query in flight fails (the API answers 503) and the pool opens a new connection next time.
+  const lost = (error: Error) => log.warn({ error: error.message }, 'PostgreSQL connection lost');
+  pool.on('error', lost);
+  pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
   return { db, exclusive: false, close: () => db.destroy() };
 }
