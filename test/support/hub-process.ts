@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createDatabase, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
+import { createDatabase, deleteTopics, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
@@ -130,7 +130,11 @@ export class HubProcess {
   /** Deletes the state named by `dataDir`: the directory, and in distributed mode the database. */
   static async removeState(dataDir: string, mode: TestMode): Promise<void> {
     await rm(dataDir, { recursive: true, force: true });
-    if (mode === 'distributed') await dropDatabase(distributedState(dataDir).database);
+    if (mode === 'distributed') {
+      const state = distributedState(dataDir);
+      await dropDatabase(state.database);
+      await deleteTopics(state.topicPrefix);
+    }
   }
 }
 

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { Admin } from '@platformatic/kafka';
 import pg from 'pg';
 
 /**
@@ -31,6 +32,23 @@ export async function createDatabase(database: string): Promise<void> {
 
 export async function dropDatabase(database: string): Promise<void> {
   await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`));
+}
+
+/**
+ * Deletes a hub's topics, so a long-lived local broker does not pile up partitions run after run.
+ * Best effort: a broker that is gone (a test may have stopped its own) leaves nothing to clean.
+ */
+export async function deleteTopics(prefix: string): Promise<void> {
+  const brokers = [process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092'];
+  const admin = new Admin({ clientId: 'chat4all-tests', bootstrapBrokers: brokers, timeout: 5_000, retries: 1 });
+  try {
+    const topics = (await admin.listTopics()).filter((topic) => topic.startsWith(prefix));
+    if (topics.length > 0) await admin.deleteTopics({ topics });
+  } catch {
+    // nothing to clean where no broker answers
+  } finally {
+    await admin.close().catch(() => {});
+  }
 }
 
 async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
