@@ -29,6 +29,12 @@ for (const mode of testModes) describe(`POST /auth/token and bearer tokens [${mo
 
   const login = (body: unknown) => client.request('POST', '/auth/token', { body });
 
+  it('ignores extra login fields such as an OAuth-style grant_type', async () => {
+    const response = await login({ username: 'user1', password: 'password123', grant_type: 'password' });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    assert.equal(response.body.username, 'user1');
+  });
+
   it('answers 200 with access_token, token alias, bearer type, expires_in, expires_at in the future, user_id and username', async () => {
     const started = Date.now();
     const response = await login({ username: 'user1', password: 'password123' });

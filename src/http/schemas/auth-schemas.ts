@@ -6,7 +6,11 @@ export const LoginBody = Type.Object(
     username: Type.String({ minLength: 1, maxLength: 64 }),
     password: Type.String({ minLength: 1, maxLength: 1024 }),
   },
-  { additionalProperties: false, examples: [{ username: 'user1', password: 'password123' }] },
+  {
+    // OAuth-style clients add fields such as grant_type; login ignores what it does not need.
+    description: 'Other fields (e.g. grant_type) are ignored',
+    examples: [{ username: 'user1', password: 'password123' }],
+  },
 );
 
 const Session = Type.Object(
