@@ -48,6 +48,7 @@ export class KafkaBus implements MessageBus {
   readonly #options: KafkaBusOptions;
   readonly #producer: Producer<string, string, string, string>;
   readonly #subscriptions = new Set<Subscription>();
+  readonly #closing = new AbortController();
 
   constructor(options: KafkaBusOptions) {
     this.#options = options;
@@ -61,7 +62,20 @@ export class KafkaBus implements MessageBus {
     });
   }
 
+  /** Waits for the broker if it is not up yet, so a role started before Kafka simply starts late. */
   async ensureTopics(topics: readonly string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#createTopics(topics);
+      } catch (error) {
+        if (this.#closing.signal.aborted) throw error;
+        this.#options.log.warn({ err: error, attempt }, 'Kafka is not reachable yet; retrying');
+        await sleep(Math.min(500 * attempt, 5_000), undefined, { signal: this.#closing.signal }).catch(() => {});
+      }
+    }
+  }
+
+  async #createTopics(topics: readonly string[]): Promise<void> {
     const admin = new Admin({ clientId: `${this.#options.clientId}-admin`, bootstrapBrokers: this.#options.bootstrapServers });
     const wanted = topics.map((topic) => this.#options.namespace + topic);
     const missing = async () => {
@@ -193,6 +207,7 @@ export class KafkaBus implements MessageBus {
   }
 
   async close(): Promise<void> {
+    this.#closing.abort();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
     await this.#producer.close();
   }

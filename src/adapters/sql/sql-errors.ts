@@ -14,6 +14,10 @@ const UNAVAILABLE_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMED
 
 /** True for errors a retry later can cure: the server is down, restarting, or out of connections. */
 export function isDatabaseUnavailable(error: unknown): boolean {
+  // Wrappers (the migrator's error, Node's AggregateError for multi-address connects) carry the real cause.
+  const { cause, errors } = (error ?? {}) as { cause?: unknown; errors?: unknown };
+  if (cause !== undefined && isDatabaseUnavailable(cause)) return true;
+  if (Array.isArray(errors) && errors.some(isDatabaseUnavailable)) return true;
   const state = sqlState(error);
   if (state && (UNAVAILABLE_STATES.test(state) || UNAVAILABLE_SOCKET_ERRORS.has(state))) return true;
   const message = error instanceof Error ? error.message : '';

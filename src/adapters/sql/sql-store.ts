@@ -1,8 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import type { Store } from '../../ports/store.ts';
 import type { Logger } from '../../ports/logger.ts';
 import type { Wakeup } from '../wakeup.ts';
 import { migrate } from './migrate.ts';
+import { isDatabaseUnavailable } from './sql-errors.ts';
 import { releaseStaleLeases } from './partition-leases.ts';
 import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
@@ -20,10 +22,26 @@ export interface SqlStoreOptions {
   log: Logger;
 }
 
+const STARTUP_PATIENCE_MS = 60_000;
+
+/** A process started before its database server waits for it (up to a minute) instead of exiting at once. */
+async function untilReachable(work: () => Promise<void>, log: Logger): Promise<void> {
+  const deadline = Date.now() + STARTUP_PATIENCE_MS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await work();
+    } catch (error) {
+      if (!isDatabaseUnavailable(error) || Date.now() > deadline) throw error;
+      log.warn({ error: (error as Error).message, attempt }, 'database not reachable yet; retrying');
+      await sleep(Math.min(500 * attempt, 5_000));
+    }
+  }
+}
+
 /** The Store port on SQL; the same code serves PGlite and PostgreSQL. */
 export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptions): Promise<Store> {
   const { db } = database;
-  await migrate(db);
+  await untilReachable(() => migrate(db), options.log);
   if (database.exclusive) await releaseStaleLeases(db);
   return {
     users: new SqlUserStore(db),
