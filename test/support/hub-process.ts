@@ -1,11 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { HubChild } from './hub-child.ts';
 import { createDatabase, deleteTopics, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
-
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 export interface HubOptions {
   /** Extra environment variables for the hub. */
@@ -22,11 +20,9 @@ export interface HubOptions {
  * A real hub in a child process on a random port with its own data directory, as a user would run it.
  * Collects stdout so tests can look for the connectors' delivery lines.
  */
-export class HubProcess {
+export class HubProcess extends HubChild {
   readonly url: string;
   readonly dataDir: string;
-  readonly #child: ChildProcess;
-  readonly #output: { text: string };
   readonly mode: TestMode;
   readonly #ownsDataDir: boolean;
 
@@ -38,11 +34,10 @@ export class HubProcess {
     output: { text: string },
     owns: boolean,
   ) {
+    super(child, output);
     this.url = url;
     this.dataDir = dataDir;
     this.mode = mode;
-    this.#child = child;
-    this.#output = output;
     this.#ownsDataDir = owns;
   }
 
@@ -63,62 +58,9 @@ export class HubProcess {
     const owns = options.dataDir === undefined;
     const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'chat4all-test-')));
     const mode = options.mode ?? 'embedded';
-    const child = spawn(process.execPath, [CLI, ...(options.args ?? ['start'])], {
-      env: {
-        ...withoutHubSettings(process.env),
-        ...(await HubProcess.stateEnv(dataDir, mode)),
-        HOST: '127.0.0.1',
-        PORT: '0',
-        BCRYPT_ROUNDS: '4',
-        CHAT4ALL_POLL_INTERVAL_MS: '50',
-        LOG_LEVEL: 'warn',
-        NODE_ENV: 'test',
-        ...options.env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const output = { text: '' };
-    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`hub did not start in 60 s:\n${output.text}`)), 60_000);
-      const onData = () => {
-        const match = /listening on (http:\/\/\S+)/.exec(output.text);
-        if (match) {
-          clearTimeout(timer);
-          child.stdout!.off('data', onData);
-          resolve(match[1]!);
-        }
-      };
-      child.stdout!.on('data', onData);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`hub exited with code ${code} before listening:\n${output.text}`));
-      });
-    });
-    return new HubProcess(url, dataDir, mode, child, output, owns);
-  }
-
-  /** Everything the process printed so far (stdout and stderr). */
-  get output(): string {
-    return this.#output.text;
-  }
-
-  /** Output lines that contain `text`. */
-  linesWith(text: string): string[] {
-    return this.#output.text.split('\n').filter((line) => line.includes(text));
-  }
-
-  /** Sends a signal and waits for the process to exit; resolves with its exit code or signal. */
-  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | NodeJS.Signals | null> {
-    if (this.#child.exitCode !== null || this.#child.signalCode !== null) {
-      return this.#child.exitCode ?? this.#child.signalCode;
-    }
-    const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
-      this.#child.once('exit', (code, sig) => resolve(code ?? sig)),
-    );
-    this.#child.kill(signal);
-    return exited;
+    const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
+    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/);
+    return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
   }
 
   /** Stops the hub gracefully and removes its data directory if this harness made it. */
@@ -136,10 +78,4 @@ export class HubProcess {
       await deleteTopics(state.topicPrefix);
     }
   }
-}
-
-/** The runner's own service settings must not leak into a hub: each test says which state it uses. */
-function withoutHubSettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...rest } = env;
-  return rest;
 }

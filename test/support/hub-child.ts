@@ -1,0 +1,91 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const START_TIMEOUT_MS = 60_000;
+
+/** Settings every test process gets: fast bcrypt, quick polling, no demo-mode surprises. */
+const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test' };
+
+/**
+ * One `chat4all` command in a child process, with everything it prints collected, started once its output
+ * matches `ready`. The runner's own service settings never leak in: `env` says which state it uses.
+ */
+export class HubChild {
+  readonly #child: ChildProcess;
+  readonly #output: { text: string };
+
+  protected constructor(child: ChildProcess, output: { text: string }) {
+    this.#child = child;
+    this.#output = output;
+  }
+
+  /** Spawns the CLI and resolves with the child and the match of `ready` in its output. */
+  protected static async launch(
+    args: string[],
+    env: Record<string, string>,
+    ready: RegExp,
+  ): Promise<{ child: ChildProcess; output: { text: string }; match: RegExpExecArray }> {
+    const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...inherited } =
+      process.env;
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...inherited, ...TEST_SETTINGS, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const output = { text: '' };
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+    child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
+    const name = args.join(' ');
+    const match = await new Promise<RegExpExecArray>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        child.kill('SIGKILL');
+        reject(new Error(`${name} did not start in ${START_TIMEOUT_MS / 1000} s:\n${output.text}`));
+      }, START_TIMEOUT_MS);
+      const onData = () => {
+        const found = ready.exec(output.text);
+        if (!found) return;
+        clearTimeout(timer);
+        child.stdout!.off('data', onData);
+        child.stderr!.off('data', onData);
+        child.off('exit', onExit);
+        resolve(found);
+      };
+      const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
+        clearTimeout(timer);
+        reject(new Error(`${name} exited (${code ?? signal}) before it started:\n${output.text}`));
+      };
+      child.stdout!.on('data', onData);
+      child.stderr!.on('data', onData);
+      child.once('exit', onExit);
+    });
+    return { child, output, match };
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get exited(): boolean {
+    return this.#child.exitCode !== null || this.#child.signalCode !== null;
+  }
+
+  /** Everything the process printed so far (stdout and stderr). */
+  get output(): string {
+    return this.#output.text;
+  }
+
+  /** Output lines that contain `text`. */
+  linesWith(text: string): string[] {
+    return this.#output.text.split('\n').filter((line) => line.includes(text));
+  }
+
+  /** Sends a signal and waits for the process to exit; resolves with its exit code or signal. */
+  async kill(signal: NodeJS.Signals = 'SIGTERM'): Promise<number | NodeJS.Signals | null> {
+    if (this.exited) return this.#child.exitCode ?? this.#child.signalCode;
+    const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+      this.#child.once('exit', (code, sig) => resolve(code ?? sig)),
+    );
+    this.#child.kill(signal);
+    return exited;
+  }
+}
