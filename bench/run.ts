@@ -1,0 +1,73 @@
+/**
+ * `npm run bench`: every section in one go; writes bench/results/<time>.json and the tables in BENCHMARKS.md.
+ * `npm run bench -- --quick`: shorter runs, smaller data (under 3 minutes); writes only the JSON file.
+ * `npm run bench -- --only accept,history`: some sections.
+ *
+ * Starts what it needs as `npm test` does (scripts/local-services.ts); all traffic goes to 127.0.0.1.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { localServices, loud } from '../scripts/local-services.ts';
+import type { TestMode } from '../test/support/test-modes.ts';
+import { machineInfo } from './machine.ts';
+import { markdown, writeBenchmarksMd, type RunReport } from './report.ts';
+import { sections } from './sections/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    modes: { type: 'string' },
+  },
+});
+const only = values.only?.split(',');
+const unknown = only?.filter((name) => !sections.some((section) => section.name === name)) ?? [];
+if (unknown.length > 0) {
+  process.stderr.write(`unknown section(s) ${unknown.join(', ')}; sections: ${sections.map((s) => s.name).join(', ')}\n`);
+  process.exit(2);
+}
+
+const services = await localServices();
+try {
+  Object.assign(process.env, services.env);
+  let modes: TestMode[] = services.distributed ? ['embedded', 'distributed'] : ['embedded'];
+  if (services.skipped) loud(`Distributed sections SKIPPED: ${services.skipped}`);
+  if (values.modes) modes = modes.filter((mode) => values.modes!.split(',').includes(mode));
+  const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+  const startedAt = new Date().toISOString();
+  const report: RunReport = {
+    startedAt,
+    finishedAt: '',
+    quick: values.quick!,
+    command: ['npm run bench', values.quick ? '-- --quick' : '', only ? `--only ${only.join(',')}` : ''].filter(Boolean).join(' '),
+    machine: await machineInfo(),
+    loadAfter: { loadavg1: 0 },
+    sections: [],
+  };
+  log(`machine: ${JSON.stringify(report.machine)}`);
+  for (const section of sections.filter((s) => !only || only.includes(s.name))) {
+    log(`section ${section.name}: ${section.title}`);
+    const started = performance.now();
+    const entry: RunReport['sections'][number] = { name: section.name, title: section.title, seconds: 0 };
+    try {
+      entry.result = await section.run({ quick: values.quick!, modes, log });
+    } catch (error) {
+      entry.error = error instanceof Error ? error.message : String(error);
+      log(`section ${section.name} FAILED: ${entry.error}`);
+      process.exitCode = 1;
+    }
+    entry.seconds = (performance.now() - started) / 1000;
+    report.sections.push(entry);
+  }
+  report.finishedAt = new Date().toISOString();
+  report.loadAfter = { loadavg1: Number(os.loadavg()[0]!.toFixed(2)) };
+  mkdirSync('bench/results', { recursive: true });
+  const file = `bench/results/${startedAt.replace(/[:.]/g, '-')}${values.quick ? '-quick' : ''}.json`;
+  writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+  const text = markdown(report);
+  process.stdout.write(`\n${text}\n\nresults: ${file}\n`);
+  if (!values.quick && !only) writeBenchmarksMd('BENCHMARKS.md', text);
+} finally {
+  services.stop();
+}

@@ -1,0 +1,77 @@
+import type { TestMode } from '../../test/support/test-modes.ts';
+import { startFloor } from '../floor/floor.ts';
+import type { ClosedLoadInput, ClosedLoadResult } from '../load/closed-load.ts';
+import { closedLoad, pct, signInSenders, withDeployment } from './common.ts';
+import { cpuMeter, type CpuGroups } from '../support/cpu.ts';
+import type { BenchContext, Section, SectionResult } from './section.ts';
+
+export const CONNECTIONS = 50;
+/** 5 senders × 20 = 100 conversations. */
+export const CONVERSATIONS_PER_SENDER = 20;
+
+export interface Measured {
+  load: ClosedLoadResult;
+  cpu: Record<string, number>;
+}
+
+/** Closed-model POST /v1/messages after a short warm-up (JIT, pools), with the CPU each process used. */
+export async function measureAccept(
+  url: string,
+  task: ClosedLoadInput['task'],
+  groups: CpuGroups,
+  seconds: { warmup: number; measure: number },
+): Promise<Measured> {
+  await closedLoad({ url, connections: CONNECTIONS, durationSeconds: seconds.warmup, task });
+  const meter = cpuMeter(groups);
+  const load = await closedLoad({ url, connections: CONNECTIONS, durationSeconds: seconds.measure, task });
+  return { load, cpu: meter() };
+}
+
+const ENGINE: Record<TestMode, string> = { embedded: 'PGlite', distributed: 'PostgreSQL' };
+
+export const acceptSection: Section = {
+  name: 'accept',
+  title: 'Accept throughput: POST /v1/messages, 50 connections, closed model',
+  async run(context: BenchContext): Promise<SectionResult> {
+    const seconds = context.quick ? { warmup: 2, measure: 8 } : { warmup: 5, measure: 20 };
+    const rows: SectionResult['rows'] = [];
+    const data: Record<string, unknown> = {};
+    for (const mode of context.modes) {
+      context.log(`accept: ${mode} floor`);
+      const floor = await startFloor(mode);
+      // The floor needs no tokens or conversations, any valid body will do.
+      const floorTask = { kind: 'messages' as const, senders: [{ token: 'floor', userId: crypto.randomUUID(), conversations: [crypto.randomUUID()] }] };
+      const floorRun = await measureAccept(floor.url, floorTask, floor.cpuGroups, seconds).finally(() => floor.stop());
+      context.log(`accept: ${mode} hub, every role running`);
+      const hubRun = await withDeployment({ mode, roles: 'all' }, async (deployment) => {
+        const senders = await signInSenders(deployment.url, CONVERSATIONS_PER_SENDER);
+        return measureAccept(deployment.url, { kind: 'messages', senders }, deployment.cpuGroups, seconds);
+      });
+      data[mode] = { floor: floorRun, hub: hubRun };
+      const ratio = (hubRun.load.okPerSecond / floorRun.load.okPerSecond) * 100;
+      for (const [what, run] of [[`floor (${ENGINE[mode]}, one statement)`, floorRun], ['hub, every role', hubRun]] as const) {
+        rows.push([
+          mode,
+          what,
+          run.load.okPerSecond,
+          run.load.latencyMs.p50,
+          run.load.latencyMs.p99,
+          run.load.non2xx + run.load.errors + run.load.timeouts,
+          run === hubRun ? pct(ratio) : '',
+          Object.entries(run.cpu).map(([name, value]) => `${name} ${value}`).join(', ') + `, load ${run.load.loadCpuPercent}`,
+        ]);
+      }
+    }
+    return {
+      columns: ['mode', 'server', 'accepted/s', 'p50 ms', 'p99 ms', 'errors', 'hub/floor', 'CPU % of one core'],
+      rows,
+      notes: [
+        `autocannon in its own process, ${CONNECTIONS} connections, ${seconds.warmup} s warm-up then ${seconds.measure} s measured; ` +
+          `each request a new message_id, 5 senders × ${CONVERSATIONS_PER_SENDER} private conversations, ~100-character text.`,
+        'The floor (bench/floor/) validates the same body with the hub\'s schema and inserts message + outbox row in one prepared statement.',
+        'CPU: hub = every hub process, postgres = every PostgreSQL backend, kafka = the broker, machine = share of both cores busy (100 % = both).',
+      ],
+      data,
+    };
+  },
+};

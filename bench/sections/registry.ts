@@ -1,0 +1,8 @@
+import { acceptSection } from './accept.ts';
+import type { Section } from './section.ts';
+
+/**
+ * Every section of `npm run bench`, in run order. A new section (files upload, WebSockets) is one file
+ * exporting a Section and one line here.
+ */
+export const sections: Section[] = [acceptSection];

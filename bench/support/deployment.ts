@@ -1,0 +1,97 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { HubProcess } from '../../test/support/hub-process.ts';
+import type { TestMode } from '../../test/support/test-modes.ts';
+import { BenchChild } from './child.ts';
+import { pidsNamed, type CpuGroups } from './cpu.ts';
+
+const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+
+/** The line each role prints once it runs (the API's carries its address). */
+const READY: Record<string, RegExp> = {
+  start: /listening on (http:\/\/\S+)/,
+  api: /listening on (http:\/\/\S+)/,
+  relay: /Outbox relay started/,
+  router: /Message router started/,
+  connector: /mock connector started/,
+};
+
+/**
+ * `all` is what a deployment runs: in embedded mode one process with every role (`npm start`); in distributed
+ * mode one process per role, as the README's Quick Start does. `api` is the REST API alone.
+ */
+export type Roles = 'api' | 'all';
+
+export interface DeploymentOptions {
+  mode: TestMode;
+  roles: Roles;
+  /** Reuse the state of an earlier deployment (made with `freshState`). */
+  dataDir?: string;
+  env?: Record<string, string>;
+}
+
+export interface Deployment {
+  url: string;
+  mode: TestMode;
+  dataDir: string;
+  /** CPU groups for cpuMeter: the hub's processes, PostgreSQL, Kafka. */
+  cpuGroups: CpuGroups;
+  /** Stops every process (API first); the state stays until `removeState`. */
+  stop(): Promise<void>;
+  removeState(): Promise<void>;
+}
+
+export const freshState = () => mkdtemp(path.join(tmpdir(), 'chat4all-bench-'));
+
+/** Production-like settings: info logs, the default bcrypt cost, demo users on (they are the load's senders). */
+const BENCH_SETTINGS = { LOG_LEVEL: 'info', CHAT4ALL_DEMO_USERS: 'true', HOST: '127.0.0.1' };
+
+export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
+  const dataDir = options.dataDir ?? (await freshState());
+  const { DATABASE_URL: _d, KAFKA_BOOTSTRAP_SERVERS: _k, KAFKA_TOPIC_PREFIX: _p, ...inherited } = process.env;
+  const env = { ...inherited, ...BENCH_SETTINGS, ...(await HubProcess.stateEnv(dataDir, options.mode)), ...options.env };
+  const commands =
+    options.roles === 'api'
+      ? [['api']]
+      : options.mode === 'embedded'
+        ? [['start']]
+        : [['api'], ['relay'], ['router'], ['connector', 'whatsapp'], ['connector', 'instagram']];
+  const children: BenchChild[] = [];
+  let url = '';
+  try {
+    // The API first: it migrates the database and seeds the users the other roles and the load rely on.
+    for (const args of commands) {
+      const { child, match } = await BenchChild.start(
+        `${options.mode}-${args.join('-')}`,
+        [process.execPath, CLI, ...args],
+        { ...env, PORT: args[0] === 'api' || args[0] === 'start' ? '0' : '' },
+        READY[args[0]!]!,
+      );
+      children.push(child);
+      if (match[1]) url = match[1];
+    }
+  } catch (error) {
+    await Promise.all(children.map((child) => child.stop('SIGKILL')));
+    throw error;
+  }
+  return {
+    url,
+    mode: options.mode,
+    dataDir,
+    cpuGroups: {
+      hub: () => children.map((child) => child.pid),
+      ...(options.mode === 'distributed' ? { postgres: () => pidsNamed(/^postgres$/), kafka: kafkaPids } : {}),
+    },
+    async stop() {
+      for (const child of children) await child.stop();
+    },
+    removeState: () => HubProcess.removeState(dataDir, options.mode),
+  };
+}
+
+/** The broker's JVM (its main thread is named java). */
+export function kafkaPids(): number[] {
+  return pidsNamed(/^java$/);
+}
