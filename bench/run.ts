@@ -1,12 +1,14 @@
 /**
  * `npm run bench`: every section in one go; writes bench/results/<time>.json and the tables in BENCHMARKS.md.
  * `npm run bench -- --quick`: shorter runs, smaller data (under 3 minutes); writes only the JSON file.
- * `npm run bench -- --only accept,history`: some sections.
+ * `npm run bench -- --only accept,history`: some sections; `--modes embedded`: one mode.
+ * `npm run bench -- --profile DIR`: each hub process writes a CPU profile into DIR (see bench/profile-top.ts).
  *
  * Starts what it needs as `npm test` does (scripts/local-services.ts); all traffic goes to 127.0.0.1.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { localServices, loud } from '../scripts/local-services.ts';
 import type { TestMode } from '../test/support/test-modes.ts';
@@ -19,6 +21,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string' },
     modes: { type: 'string' },
+    profile: { type: 'string' },
   },
 });
 const only = values.only?.split(',');
@@ -27,6 +30,8 @@ if (unknown.length > 0) {
   process.stderr.write(`unknown section(s) ${unknown.join(', ')}; sections: ${sections.map((s) => s.name).join(', ')}\n`);
   process.exit(2);
 }
+
+if (values.profile) process.env.BENCH_PROFILE_DIR = path.resolve(values.profile);
 
 const services = await localServices();
 try {
@@ -67,7 +72,7 @@ try {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const text = markdown(report);
   process.stdout.write(`\n${text}\n\nresults: ${file}\n`);
-  if (!values.quick && !only) writeBenchmarksMd('BENCHMARKS.md', text);
+  if (!values.quick && !only && !values.modes && !values.profile) writeBenchmarksMd('BENCHMARKS.md', text);
 } finally {
   services.stop();
 }

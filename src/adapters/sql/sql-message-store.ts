@@ -1,6 +1,5 @@
 import { sql, type Transaction } from 'kysely';
-import type { Delivery, Message, MessageDetail, Payload, Priority, SendCommand } from '../../domain/message.ts';
-import { MESSAGE_PROCESSING_TOPIC } from '../../domain/channels.ts';
+import type { Delivery, Message, MessageDetail, SendCommand } from '../../domain/message.ts';
 import {
   MessageStatuses,
   predecessorsOf,
@@ -9,23 +8,9 @@ import {
   type MessageStatus,
 } from '../../domain/message-status.ts';
 import type { AcceptOutcome, DeliveryOutcome, MessageStore, PlannedDelivery } from '../../ports/message-store.ts';
-import { partitionFor } from '../partitioning.ts';
+import { BatchAccept, type BatchAcceptOptions } from './batch-accept.ts';
+import { toMessage, type MessageRow } from './message-row.ts';
 import type { Db } from './sql-database.ts';
-
-interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number | string;
-  from_user_id: string;
-  to_user_id: string | null;
-  channels: string[];
-  payload: Payload;
-  priority: Priority;
-  status: MessageStatus;
-  request_hash: string;
-  created_at: Date | string;
-  updated_at: Date | string;
-}
 
 interface DeliveryRow {
   channel: string;
@@ -34,20 +19,6 @@ interface DeliveryRow {
   reason: string | null;
   updated_at: Date | string;
 }
-
-const toMessage = (row: MessageRow): Message => ({
-  messageId: row.id,
-  conversationId: row.conversation_id,
-  seq: Number(row.seq),
-  from: row.from_user_id,
-  to: row.to_user_id,
-  channels: row.channels,
-  payload: row.payload,
-  priority: row.priority,
-  status: row.status,
-  createdAt: new Date(row.created_at),
-  updatedAt: new Date(row.updated_at),
-});
 
 const toDelivery = (row: DeliveryRow): Delivery => ({
   channel: row.channel,
@@ -59,78 +30,16 @@ const toDelivery = (row: DeliveryRow): Delivery => ({
 
 export class SqlMessageStore implements MessageStore {
   readonly #db: Db;
-  readonly #outboxPartitions: number;
-  readonly #onOutboxWrite: () => void;
+  readonly #batches: BatchAccept;
 
-  constructor(db: Db, outboxPartitions: number, onOutboxWrite: () => void) {
+  constructor(db: Db, options: BatchAcceptOptions) {
     this.#db = db;
-    this.#outboxPartitions = outboxPartitions;
-    this.#onOutboxWrite = onOutboxWrite;
+    this.#batches = new BatchAccept(db, options);
   }
 
-  /**
-   * One statement: checks the conversation and membership, takes the next seq, and inserts the message, its
-   * first history entry and its outbox record — or none of them.
-   */
-  async accept(command: SendCommand, fingerprint: string): Promise<AcceptOutcome> {
-    const partition = partitionFor(command.conversationId, this.#outboxPartitions);
-    const { rows } = await sql<{
-      conversation_found: boolean;
-      sender_is_member: boolean;
-      recipient_is_member: boolean;
-      inserted: MessageRow | null;
-      existing: MessageRow | null;
-    }>`
-      WITH conversation AS (
-        SELECT id FROM conversations WHERE id = ${command.conversationId}
-      ), membership AS (
-        SELECT coalesce(bool_or(user_id = ${command.from}), false) AS sender,
-               coalesce(bool_or(user_id = ${command.to}::uuid), false) AS recipient
-        FROM conversation_members
-        WHERE conversation_id = ${command.conversationId} AND user_id IN (${command.from}, ${command.to}::uuid)
-      ), existing AS (
-        SELECT * FROM messages WHERE id = ${command.messageId}
-      ), next AS (
-        UPDATE conversations SET last_seq = last_seq + 1
-        WHERE id = ${command.conversationId}
-          AND (SELECT sender AND (${command.to}::uuid IS NULL OR recipient) FROM membership)
-          AND NOT EXISTS (SELECT 1 FROM existing)
-        RETURNING last_seq
-      ), inserted AS (
-        INSERT INTO messages (id, conversation_id, seq, from_user_id, to_user_id, channels, payload, priority, status,
-                              request_hash)
-        SELECT ${command.messageId}, ${command.conversationId}, next.last_seq, ${command.from}, ${command.to}::uuid,
-               ${command.channels}::text[], ${JSON.stringify(command.payload)}::jsonb, ${command.priority}, 'accepted',
-               ${fingerprint}
-        FROM next
-        ON CONFLICT (id) DO NOTHING
-        RETURNING *
-      ), history AS (
-        INSERT INTO message_status_history (message_id, status) SELECT id, 'accepted' FROM inserted
-      ), outboxed AS (
-        INSERT INTO outbox (partition, topic, key, value)
-        SELECT ${partition}, ${MESSAGE_PROCESSING_TOPIC}, conversation_id::text, jsonb_build_object(
-          'message_id', id, 'conversation_id', conversation_id, 'seq', seq, 'from', from_user_id, 'to', to_user_id,
-          'channels', to_jsonb(channels), 'payload', payload, 'priority', priority, 'created_at', created_at)
-        FROM inserted
-      )
-      SELECT EXISTS (SELECT 1 FROM conversation) AS conversation_found,
-             (SELECT sender FROM membership) AS sender_is_member,
-             (SELECT recipient FROM membership) AS recipient_is_member,
-             (SELECT to_jsonb(inserted) FROM inserted) AS inserted,
-             (SELECT to_jsonb(existing) FROM existing) AS existing`.execute(this.#db);
-    const result = rows[0]!;
-    if (!result.conversation_found) return { kind: 'conversation_not_found' };
-    if (!result.sender_is_member) return { kind: 'not_a_member' };
-    if (command.to !== null && !result.recipient_is_member) return { kind: 'recipient_not_member' };
-    if (result.inserted) {
-      this.#onOutboxWrite();
-      return { kind: 'accepted', message: toMessage(result.inserted) };
-    }
-    // Either it existed before, or a concurrent request with the same id committed first.
-    const existing = result.existing ?? (await this.#row(command.messageId));
-    if (!existing) throw new Error(`message ${command.messageId} was neither inserted nor found`);
-    return { kind: 'duplicate', message: toMessage(existing), fingerprint: existing.request_hash };
+  /** Concurrent accepts share statements (see BatchAccept): same checks and guarantees, far fewer round trips. */
+  accept(command: SendCommand, fingerprint: string): Promise<AcceptOutcome> {
+    return this.#batches.accept({ command, fingerprint });
   }
 
   async list(conversationId: string, page: { limit: number; offset: number }): Promise<{ messages: Message[]; total: number }> {
@@ -217,11 +126,6 @@ export class SqlMessageStore implements MessageStore {
       if (rows.length > 0) await settle(trx, [...new Set(rows.map((row) => row.message_id))]);
       return rows.map((row) => ({ messageId: row.message_id, recipientId: row.recipient_id, status: row.status, reason: row.reason }));
     });
-  }
-
-  async #row(messageId: string): Promise<MessageRow | undefined> {
-    const { rows } = await sql<MessageRow>`SELECT * FROM messages WHERE id = ${messageId}`.execute(this.#db);
-    return rows[0];
   }
 }
 

@@ -23,6 +23,8 @@ export interface SqlStoreOptions {
 }
 
 const STARTUP_PATIENCE_MS = 60_000;
+/** Requests one accept statement takes at most. */
+const ACCEPT_BATCH = 256;
 
 /** A process started before its database server waits for it (up to a minute) instead of exiting at once. */
 async function untilReachable(work: () => Promise<void>, log: Logger): Promise<void> {
@@ -46,7 +48,13 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
   return {
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
-    messages: new SqlMessageStore(db, options.outboxPartitions, () => options.outboxWakeup.notify()),
+    messages: new SqlMessageStore(db, {
+      // Half the connections for accepts, so reads and the pipeline's statements still find one free.
+      lanes: Math.max(1, Math.floor(database.concurrency / 2)),
+      maxBatch: ACCEPT_BATCH,
+      outboxPartitions: options.outboxPartitions,
+      onInserted: () => options.outboxWakeup.notify(),
+    }),
     settings: new SqlSettingsStore(db),
     files: new SqlFileCatalog(db),
     outbox: new SqlOutbox(db, {

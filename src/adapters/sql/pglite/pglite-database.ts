@@ -13,6 +13,7 @@ export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> 
     return {
       db,
       exclusive: true,
+      concurrency: 1,
       async close() {
         await db.destroy();
         await unlock();
