@@ -1,6 +1,6 @@
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
-import type { MessageStore } from '../ports/message-store.ts';
+import type { MessagePage, MessageStore } from '../ports/message-store.ts';
 import type { Conversations } from './conversations.ts';
 
 export class ReadMessages {
@@ -15,7 +15,7 @@ export class ReadMessages {
   async list(
     callerId: string,
     conversationId: string,
-    page: { limit: number; offset: number },
+    page: MessagePage,
   ): Promise<{ messages: Message[]; total: number }> {
     await this.#conversations.assertMember(callerId, conversationId);
     return this.#messages.list(conversationId, page);

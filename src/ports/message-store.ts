@@ -8,6 +8,17 @@ export type AcceptOutcome =
   | { kind: 'not_a_member' }
   | { kind: 'recipient_not_member' };
 
+/**
+ * Which messages of a conversation to list, in seq order: after `afterSeq` and/or before `beforeSeq` (cursors,
+ * as cheap on page 10,000 as on page 1), skipping `offset`. With only `beforeSeq`, the last `limit` before it.
+ */
+export interface MessagePage {
+  limit: number;
+  offset: number;
+  afterSeq?: number;
+  beforeSeq?: number;
+}
+
 export interface PlannedDelivery {
   messageId: string;
   channel: string;
@@ -29,7 +40,8 @@ export interface MessageStore {
    * with that id exists already (then returns it with its fingerprint for the caller to compare).
    */
   accept(command: SendCommand, fingerprint: string): Promise<AcceptOutcome>;
-  list(conversationId: string, page: { limit: number; offset: number }): Promise<{ messages: Message[]; total: number }>;
+  /** A page in seq order; `total` counts the conversation's messages. */
+  list(conversationId: string, page: MessagePage): Promise<{ messages: Message[]; total: number }>;
   find(messageId: string): Promise<MessageDetail | undefined>;
   /** Members of each conversation, in the order they were given. */
   members(conversationIds: readonly string[]): Promise<Map<string, string[]>>;

@@ -7,7 +7,7 @@ import {
   type DeliveryStatus,
   type MessageStatus,
 } from '../../domain/message-status.ts';
-import type { AcceptOutcome, DeliveryOutcome, MessageStore, PlannedDelivery } from '../../ports/message-store.ts';
+import type { AcceptOutcome, DeliveryOutcome, MessagePage, MessageStore, PlannedDelivery } from '../../ports/message-store.ts';
 import { BatchAccept, type BatchAcceptOptions } from './batch-accept.ts';
 import { toMessage, type MessageRow } from './message-row.ts';
 import type { Db } from './sql-database.ts';
@@ -42,13 +42,21 @@ export class SqlMessageStore implements MessageStore {
     return this.#batches.accept({ command, fingerprint });
   }
 
-  async list(conversationId: string, page: { limit: number; offset: number }): Promise<{ messages: Message[]; total: number }> {
+  async list(conversationId: string, page: MessagePage): Promise<{ messages: Message[]; total: number }> {
+    const { afterSeq, beforeSeq } = page;
+    // Scrolling back from a cursor reads newest first through the (conversation_id, seq) index, then reverses.
+    const backwards = beforeSeq !== undefined && afterSeq === undefined;
     const { rows } = await sql<MessageRow>`
       SELECT * FROM messages WHERE conversation_id = ${conversationId}
-      ORDER BY seq LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.#db);
-    const counted = await sql<{ n: number }>`
-      SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${conversationId}`.execute(this.#db);
-    return { messages: rows.map(toMessage), total: Number(counted.rows[0]!.n) };
+        ${afterSeq === undefined ? sql`` : sql`AND seq > ${afterSeq}`}
+        ${beforeSeq === undefined ? sql`` : sql`AND seq < ${beforeSeq}`}
+      ORDER BY seq ${backwards ? sql`DESC` : sql`ASC`} LIMIT ${page.limit} OFFSET ${page.offset}`.execute(this.#db);
+    if (backwards) rows.reverse();
+    // Seqs are gap-free from 1 and messages are never deleted one by one, so the last seq is the count
+    // (count(*) would read a million index entries on a million-message conversation).
+    const counted = await sql<{ n: number | string }>`
+      SELECT last_seq AS n FROM conversations WHERE id = ${conversationId}`.execute(this.#db);
+    return { messages: rows.map(toMessage), total: Number(counted.rows[0]?.n ?? 0) };
   }
 
   async find(messageId: string): Promise<MessageDetail | undefined> {

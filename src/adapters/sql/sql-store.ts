@@ -50,7 +50,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     conversations: new SqlConversationStore(db),
     messages: new SqlMessageStore(db, {
       // Half the connections for accepts, so reads and the pipeline's statements still find one free.
-      lanes: Math.max(1, Math.floor(database.concurrency / 2)),
+      lanes: Number(process.env.TMP_LANES ?? Math.max(1, Math.floor(database.concurrency / 2))),
       maxBatch: ACCEPT_BATCH,
       outboxPartitions: options.outboxPartitions,
       onInserted: () => options.outboxWakeup.notify(),

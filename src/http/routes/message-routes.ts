@@ -43,8 +43,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRouteOptions> = asy
   });
 
   app.get('/conversations/:id/messages', { schema: listMessagesSchema }, async (request) => {
-    const { limit = DEFAULT_PAGE_LIMIT, offset = 0 } = request.query;
-    const page = await readMessages.list(request.caller.userId, request.params.id, { limit, offset });
+    const { limit = DEFAULT_PAGE_LIMIT, offset = 0, after_seq: afterSeq, before_seq: beforeSeq } = request.query;
+    const page = await readMessages.list(request.caller.userId, request.params.id, { limit, offset, afterSeq, beforeSeq });
     return { conversation_id: request.params.id, messages: page.messages.map(messageJson), total: page.total, limit, offset };
   });
 

@@ -105,11 +105,15 @@ const messageExample = {
 export const ListMessagesQuery = Type.Object({
   limit: PageLimit,
   offset: PageOffset,
+  after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: only messages with a greater seq (page forward)' })),
+  before_seq: Type.Optional(
+    Type.Integer({ minimum: 1, description: 'Cursor: only messages with a smaller seq; alone, the last `limit` before it (scroll back)' }),
+  ),
 });
 
 export const listMessagesSchema = {
   tags: ['messages'],
-  summary: "A conversation's messages in send order (by seq)",
+  summary: "A conversation's messages in send order (by seq), paged by offset or by seq cursor",
   security: [{ bearer: [] }],
   params: Type.Object({ id: Uuid('Conversation id') }),
   querystring: ListMessagesQuery,
