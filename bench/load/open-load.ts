@@ -30,7 +30,7 @@ export interface OpenLoadResult {
   /** How far behind schedule the client itself started requests at worst (its own limit, not the hub's). */
   maxStartLagMs: number;
   /** Ids of the last messages accepted, for the caller to watch the backlog drain. */
-  lastAccepted: string[];
+  lastAccepted: Array<{ messageId: string; token: string }>;
   loadCpuPercent: number;
 }
 
@@ -41,7 +41,7 @@ const next = messageBodies(input.senders);
 const due = Math.round(input.ratePerSecond * input.durationSeconds);
 const latencies: number[] = [];
 const statusCodes: Record<string, number> = {};
-const lastAccepted: string[] = [];
+const lastAccepted: OpenLoadResult['lastAccepted'] = [];
 let sent = 0;
 let ok = 0;
 let errors = 0;
@@ -66,7 +66,7 @@ function fire(dueAt: number): void {
       const status = String(response.statusCode);
       if (response.statusCode === 200) {
         ok++;
-        lastAccepted.push(messageId);
+        lastAccepted.push({ messageId, token });
         if (lastAccepted.length > 50) lastAccepted.shift();
       } else errors++;
       done(status);

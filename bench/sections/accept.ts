@@ -3,6 +3,7 @@ import { startFloor } from '../floor/floor.ts';
 import type { ClosedLoadInput, ClosedLoadResult } from '../load/closed-load.ts';
 import { closedLoad, pct, signInSenders, withDeployment } from './common.ts';
 import { cpuMeter, type CpuGroups } from '../support/cpu.ts';
+import type { Roles } from '../support/deployment.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
 
 export const CONNECTIONS = 50;
@@ -38,18 +39,27 @@ export const acceptSection: Section = {
     const data: Record<string, unknown> = {};
     for (const mode of context.modes) {
       context.log(`accept: ${mode} floor`);
-      const floor = await startFloor(mode);
+      const floor = process.env.TMP_SKIP_FLOOR ? ({ stop: async () => {} } as never) : await startFloor(mode);
       // The floor needs no tokens or conversations, any valid body will do.
       const floorTask = { kind: 'messages' as const, senders: [{ token: 'floor', userId: crypto.randomUUID(), conversations: [crypto.randomUUID()] }] };
-      const floorRun = await measureAccept(floor.url, floorTask, floor.cpuGroups, seconds).finally(() => floor.stop());
-      context.log(`accept: ${mode} hub, every role running`);
-      const hubRun = await withDeployment({ mode, roles: 'all' }, async (deployment) => {
-        const senders = await signInSenders(deployment.url, CONVERSATIONS_PER_SENDER);
-        return measureAccept(deployment.url, { kind: 'messages', senders }, deployment.cpuGroups, seconds);
-      });
-      data[mode] = { floor: floorRun, hub: hubRun };
-      const ratio = (hubRun.load.okPerSecond / floorRun.load.okPerSecond) * 100;
-      for (const [what, run] of [[`floor (${ENGINE[mode]}, one statement)`, floorRun], ['hub, every role', hubRun]] as const) {
+      const floorRun = process.env.TMP_SKIP_FLOOR ? ({ load: { okPerSecond: 1, latencyMs: {} }, cpu: {} } as never) : await measureAccept(floor.url, floorTask, floor.cpuGroups, seconds).finally(() => floor.stop());
+      const hub = async (roles: Roles) => {
+        context.log(`accept: ${mode} hub, ${roles === 'all' ? 'every role running' : 'API only'}`);
+        return withDeployment({ mode, roles }, async (deployment) => {
+          const senders = await signInSenders(deployment.url, CONVERSATIONS_PER_SENDER);
+          return measureAccept(deployment.url, { kind: 'messages', senders }, deployment.cpuGroups, seconds);
+        });
+      };
+      const all = process.env.TMP_SKIP_ALL ? (undefined as never) : await hub('all');
+      const api = await hub('api');
+      data[mode] = { floor: floorRun, hub: all, api };
+      const runs = [
+        [`floor (${ENGINE[mode]}, one statement)`, floorRun],
+        ['hub, every role', all],
+        ['hub, API only (pipeline stopped)', api],
+      ] as const;
+      for (const [what, run] of runs) {
+        if (!run) continue;
         rows.push([
           mode,
           what,
@@ -57,7 +67,7 @@ export const acceptSection: Section = {
           run.load.latencyMs.p50,
           run.load.latencyMs.p99,
           run.load.non2xx + run.load.errors + run.load.timeouts,
-          run === hubRun ? pct(ratio) : '',
+          run === floorRun ? '' : pct((run.load.okPerSecond / floorRun.load.okPerSecond) * 100),
           Object.entries(run.cpu).map(([name, value]) => `${name} ${value}`).join(', ') + `, load ${run.load.loadCpuPercent}`,
         ]);
       }

@@ -12,7 +12,5 @@ export interface SqlDatabase {
   db: Db;
   /** true when this process is the only one using the database (embedded PGlite) */
   exclusive: boolean;
-  /** How many statements it runs at once: 1 for PGlite, the pool size for a server. */
-  concurrency: number;
   close(): Promise<void>;
 }

@@ -25,6 +25,12 @@ export interface SqlStoreOptions {
 const STARTUP_PATIENCE_MS = 60_000;
 /** Requests one accept statement takes at most. */
 const ACCEPT_BATCH = 256;
+/**
+ * Accept statements in flight per process. One: the fewer statements, the bigger each batch and the less CPU
+ * per message in PostgreSQL, which shares the cores (2 cores: 6.2k/s with one lane, 3.9k/s with five; BENCHMARKS.md).
+ * More API processes add lanes.
+ */
+const ACCEPT_LANES = 1;
 
 /** A process started before its database server waits for it (up to a minute) instead of exiting at once. */
 async function untilReachable(work: () => Promise<void>, log: Logger): Promise<void> {
@@ -49,8 +55,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
     messages: new SqlMessageStore(db, {
-      // Half the connections for accepts, so reads and the pipeline's statements still find one free.
-      lanes: Number(process.env.TMP_LANES ?? Math.max(1, Math.floor(database.concurrency / 2))),
+      lanes: ACCEPT_LANES,
       maxBatch: ACCEPT_BATCH,
       outboxPartitions: options.outboxPartitions,
       onInserted: () => options.outboxWakeup.notify(),

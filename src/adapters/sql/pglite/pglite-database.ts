@@ -13,7 +13,6 @@ export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> 
     return {
       db,
       exclusive: true,
-      concurrency: 1,
       async close() {
         await db.destroy();
         await unlock();

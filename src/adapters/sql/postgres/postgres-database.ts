@@ -21,5 +21,5 @@ export function openPostgresDatabase({ url, poolSize, log }: PostgresOptions): S
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { db, exclusive: false, concurrency: poolSize, close: () => db.destroy() };
+  return { db, exclusive: false, close: () => db.destroy() };
 }
