@@ -29,6 +29,11 @@ export async function measureAccept(
 }
 
 const ENGINE: Record<TestMode, string> = { embedded: 'PGlite', distributed: 'PostgreSQL' };
+const ROLES: Record<Roles, string> = {
+  all: 'every role running',
+  'one-process': 'every role in one process',
+  api: 'API only (pipeline stopped)',
+};
 
 export const acceptSection: Section = {
   name: 'accept',
@@ -39,27 +44,22 @@ export const acceptSection: Section = {
     const data: Record<string, unknown> = {};
     for (const mode of context.modes) {
       context.log(`accept: ${mode} floor`);
-      const floor = process.env.TMP_SKIP_FLOOR ? ({ stop: async () => {} } as never) : await startFloor(mode);
+      const floor = await startFloor(mode);
       // The floor needs no tokens or conversations, any valid body will do.
       const floorTask = { kind: 'messages' as const, senders: [{ token: 'floor', userId: crypto.randomUUID(), conversations: [crypto.randomUUID()] }] };
-      const floorRun = process.env.TMP_SKIP_FLOOR ? ({ load: { okPerSecond: 1, latencyMs: {} }, cpu: {} } as never) : await measureAccept(floor.url, floorTask, floor.cpuGroups, seconds).finally(() => floor.stop());
+      const floorRun = await measureAccept(floor.url, floorTask, floor.cpuGroups, seconds).finally(() => floor.stop());
       const hub = async (roles: Roles) => {
-        context.log(`accept: ${mode} hub, ${roles === 'all' ? 'every role running' : 'API only'}`);
+        context.log(`accept: ${mode} hub, ${ROLES[roles]}`);
         return withDeployment({ mode, roles }, async (deployment) => {
           const senders = await signInSenders(deployment.url, CONVERSATIONS_PER_SENDER);
           return measureAccept(deployment.url, { kind: 'messages', senders }, deployment.cpuGroups, seconds);
         });
       };
-      const all = process.env.TMP_SKIP_ALL ? (undefined as never) : await hub('all');
-      const api = await hub('api');
-      data[mode] = { floor: floorRun, hub: all, api };
-      const runs = [
-        [`floor (${ENGINE[mode]}, one statement)`, floorRun],
-        ['hub, every role', all],
-        ['hub, API only (pipeline stopped)', api],
-      ] as const;
+      const variants: Roles[] = mode === 'distributed' ? ['all', 'one-process', 'api'] : ['all', 'api'];
+      const runs: Array<[string, Measured]> = [[`floor (${ENGINE[mode]}, one statement)`, floorRun]];
+      for (const roles of variants) runs.push([`hub, ${ROLES[roles]}`, await hub(roles)]);
+      data[mode] = Object.fromEntries(runs);
       for (const [what, run] of runs) {
-        if (!run) continue;
         rows.push([
           mode,
           what,

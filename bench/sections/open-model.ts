@@ -2,7 +2,7 @@ import { ApiClient, waitFor } from '../../test/support/api-client.ts';
 import type { OpenLoadResult } from '../load/open-load.ts';
 import { cpuMeter } from '../support/cpu.ts';
 import { deliveryStats, type DeliveryStats } from '../support/delivery-stats.ts';
-import { startDeployment, type Deployment } from '../support/deployment.ts';
+import { startDeployment, type Deployment, type Roles } from '../support/deployment.ts';
 import { CONVERSATIONS_PER_SENDER } from './accept.ts';
 import { openLoad, signInSenders } from './common.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
@@ -42,8 +42,8 @@ async function drained(deployment: Deployment, lastAccepted: OpenLoadResult['las
   }
 }
 
-async function step(context: BenchContext, mode: Deployment['mode'], ratePerSecond: number, seconds: number): Promise<Step> {
-  const deployment = await startDeployment({ mode, roles: 'all' });
+async function step(context: BenchContext, mode: Deployment['mode'], roles: Roles, ratePerSecond: number, seconds: number): Promise<Step> {
+  const deployment = await startDeployment({ mode, roles });
   try {
     const senders = await signInSenders(deployment.url, CONVERSATIONS_PER_SENDER);
     // Warm-up at the same rate, so the measured window starts with warm JIT, pools and consumers.
@@ -51,7 +51,7 @@ async function step(context: BenchContext, mode: Deployment['mode'], ratePerSeco
     await drained(deployment, warm.lastAccepted.slice(-5));
     const since = new Date();
     const meter = cpuMeter(deployment.cpuGroups);
-    context.log(`open model: ${mode} at ${ratePerSecond}/s for ${seconds} s`);
+    context.log(`open model: ${mode} (${roles}) at ${ratePerSecond}/s for ${seconds} s`);
     const load = await openLoad({ url: deployment.url, ratePerSecond, durationSeconds: seconds, senders, maxSockets: MAX_SOCKETS, graceSeconds: 15 });
     const cpu = meter();
     const drainSeconds = await drained(deployment, load.lastAccepted.slice(-25));
@@ -65,20 +65,25 @@ async function step(context: BenchContext, mode: Deployment['mode'], ratePerSeco
 
 export const openModelSection: Section = {
   name: 'open-model',
-  title: `Open-model latency: POST /v1/messages at a constant arrival rate (${BASE_RATE}/s and multiples), every role running`,
+  title: `Open-model latency: POST /v1/messages at a constant arrival rate (${BASE_RATE}/s and multiples), every role running (distributed: one process per role unless it says one process)`,
   async run(context: BenchContext): Promise<SectionResult> {
     const factors = context.quick ? [1] : [1, 2, 4];
     const seconds = context.quick ? 10 : 30;
     const rows: SectionResult['rows'] = [];
     const data: Record<string, Step[]> = {};
-    for (const mode of context.modes) {
-      data[mode] = [];
+    // Distributed: one process per role, and (full run) every role in one process, which spends less CPU on 2 cores.
+    const deployments = context.modes.flatMap((mode): Array<[Deployment['mode'], Roles]> =>
+      mode === 'distributed' && !context.quick ? [[mode, 'all'], [mode, 'one-process']] : [[mode, 'all']],
+    );
+    for (const [mode, roles] of deployments) {
+      const name = roles === 'one-process' ? `${mode}, one process` : mode;
+      data[name] = [];
       for (const factor of factors) {
-        const result = await step(context, mode, BASE_RATE * factor, seconds);
-        data[mode].push(result);
+        const result = await step(context, mode, roles, BASE_RATE * factor, seconds);
+        data[name].push(result);
         const { load, delivery } = result;
         rows.push([
-          mode,
+          name,
           result.ratePerSecond,
           Math.round(load.ok / seconds),
           load.latencyMs.p50,

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
@@ -10,7 +10,7 @@ const START_TIMEOUT_MS = 90_000;
 
 /**
  * A child process whose output goes to a log file (never into this process's memory: a hub at info level
- * writes megabytes per run), started once a line of its output matches `ready`.
+ * writes megabytes per run), started once its output matches `ready`.
  */
 export class BenchChild {
   readonly name: string;
@@ -26,31 +26,28 @@ export class BenchChild {
   static async start(name: string, command: string[], env: NodeJS.ProcessEnv, ready: RegExp): Promise<{ child: BenchChild; match: RegExpExecArray }> {
     mkdirSync(LOG_DIR, { recursive: true });
     const logFile = path.join(LOG_DIR, `${name.replace(/[^A-Za-z0-9.-]+/g, '-')}-${Date.now()}.log`);
-    const log = createWriteStream(logFile);
-    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', 'pipe', 'pipe'] });
-    child.stdout!.pipe(log, { end: false });
-    child.stderr!.pipe(log, { end: false });
-    child.once('exit', () => log.end());
-    let seen = '';
+    // The child writes straight into the file: a pipe read by this process could fill up and stall the
+    // child's synchronous writes whenever this process is busy, which would measure us, not the hub.
+    const fd = openSync(logFile, 'w');
+    const child = spawn(command[0]!, command.slice(1), { env, stdio: ['ignore', fd, fd] });
+    closeSync(fd);
     const match = await new Promise<RegExpExecArray>((resolve, reject) => {
-      const fail = (why: string) => {
-        clearTimeout(timer);
-        child.kill('SIGKILL');
-        reject(new Error(`${name} ${why}; output in ${logFile}:\n${seen.slice(-2_000)}`));
+      const started = Date.now();
+      const poll = setInterval(() => {
+        const text = readFileSync(logFile, 'utf8');
+        const found = ready.exec(text);
+        if (found) return done(() => resolve(found));
+        if (child.exitCode !== null || child.signalCode !== null) return done(() => reject(failure(`exited (${child.exitCode ?? child.signalCode}) before it was ready`, text)));
+        if (Date.now() - started > START_TIMEOUT_MS) {
+          child.kill('SIGKILL');
+          done(() => reject(failure(`did not start in ${START_TIMEOUT_MS / 1000} s`, text)));
+        }
+      }, 50);
+      const done = (settle: () => void) => {
+        clearInterval(poll);
+        settle();
       };
-      const timer = setTimeout(() => fail(`did not start in ${START_TIMEOUT_MS / 1000} s`), START_TIMEOUT_MS);
-      const onData = (chunk: Buffer) => {
-        seen = (seen + chunk.toString('utf8')).slice(-20_000);
-        const found = ready.exec(seen);
-        if (!found) return;
-        clearTimeout(timer);
-        child.stdout!.off('data', onData);
-        child.off('exit', onExit);
-        resolve(found);
-      };
-      const onExit = (code: number | null) => fail(`exited (${code}) before it was ready`);
-      child.stdout!.on('data', onData);
-      child.once('exit', onExit);
+      const failure = (why: string, text: string) => new Error(`${name} ${why}; output in ${logFile}:\n${text.slice(-2_000)}`);
     });
     return { child: new BenchChild(name, logFile, child), match };
   }

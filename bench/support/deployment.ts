@@ -20,9 +20,10 @@ const READY: Record<string, RegExp> = {
 
 /**
  * `all` is what a deployment runs: in embedded mode one process with every role (`npm start`); in distributed
- * mode one process per role, as the README's Quick Start does. `api` is the REST API alone.
+ * mode one process per role, as the README's Quick Start does. `one-process` runs every role in one process
+ * in both modes (`npm start` with DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS). `api` is the REST API alone.
  */
-export type Roles = 'api' | 'all';
+export type Roles = 'api' | 'all' | 'one-process';
 
 export interface DeploymentOptions {
   mode: TestMode;
@@ -57,7 +58,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
   const commands =
     options.roles === 'api'
       ? [['api']]
-      : options.mode === 'embedded'
+      : options.mode === 'embedded' || options.roles === 'one-process'
         ? [['start']]
         : [['api'], ['relay'], ['router'], ['connector', 'whatsapp'], ['connector', 'instagram']];
   const children: BenchChild[] = [];
