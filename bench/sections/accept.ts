@@ -1,7 +1,7 @@
 import type { TestMode } from '../../test/support/test-modes.ts';
 import { startFloor } from '../floor/floor.ts';
 import type { ClosedLoadInput, ClosedLoadResult } from '../load/closed-load.ts';
-import { closedLoad, pct, signInSenders, withDeployment } from './common.ts';
+import { closedLoad, CPU_NOTE, cpuCell, pct, signInSenders, withDeployment } from './common.ts';
 import { cpuMeter, type CpuGroups } from '../support/cpu.ts';
 import type { Roles } from '../support/deployment.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
@@ -68,7 +68,7 @@ export const acceptSection: Section = {
           run.load.latencyMs.p99,
           run.load.non2xx + run.load.errors + run.load.timeouts,
           run === floorRun ? '' : pct((run.load.okPerSecond / floorRun.load.okPerSecond) * 100),
-          Object.entries(run.cpu).map(([name, value]) => `${name} ${value}`).join(', ') + `, load ${run.load.loadCpuPercent}`,
+          cpuCell(run.cpu, [run.load.loadCpuPercent]),
         ]);
       }
     }
@@ -79,7 +79,7 @@ export const acceptSection: Section = {
         `autocannon in its own process, ${CONNECTIONS} connections, ${seconds.warmup} s warm-up then ${seconds.measure} s measured; ` +
           `each request a new message_id, 5 senders × ${CONVERSATIONS_PER_SENDER} private conversations, ~100-character text.`,
         'The floor (bench/floor/) validates the same body with the hub\'s schema and inserts message + outbox row in one prepared statement.',
-        'CPU: hub = every hub process, postgres = every PostgreSQL backend, kafka = the broker, machine = share of both cores busy (100 % = both).',
+        CPU_NOTE,
       ],
       data,
     };

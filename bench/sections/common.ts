@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { ApiClient } from '../../test/support/api-client.ts';
 import type { ClosedLoadInput, ClosedLoadResult } from '../load/closed-load.ts';
@@ -49,3 +50,19 @@ export async function withDeployment<T>(options: DeploymentOptions, work: (deplo
 }
 
 export const pct = (value: number) => `${Math.round(value)} %`;
+
+export const CPU_NOTE =
+  'CPU in % of one core (both cores = 200): hub = every hub process, postgres = every PostgreSQL backend, kafka = the broker, ' +
+  'load = the load generators, other = everything else on the machine meanwhile (other people\'s work: the higher, the noisier the row).';
+
+/**
+ * CPU use as the tables show it, in % of one core: each of our process groups, the load generators, and
+ * "other", what the rest of the machine used meanwhile (other people's work makes a figure noisy).
+ */
+export function cpuCell(cpu: Record<string, number>, loadPercent: number[]): string {
+  const { machine = 0, ...groups } = cpu;
+  const load = loadPercent.reduce((sum, value) => sum + value, 0);
+  const ours = Object.values(groups).reduce((sum, value) => sum + value, 0) + load;
+  const other = Math.max(0, Math.round(machine * availableParallelism() - ours));
+  return [...Object.entries(groups).map(([name, value]) => `${name} ${value}`), `load ${load}`, `other ${other}`].join(', ');
+}

@@ -1,7 +1,7 @@
 import type { ClosedLoadResult } from '../load/closed-load.ts';
 import { cpuMeter } from '../support/cpu.ts';
 import { CONNECTIONS, CONVERSATIONS_PER_SENDER } from './accept.ts';
-import { closedLoad, DEMO_PASSWORD, DEMO_USERS, signInSenders, withDeployment } from './common.ts';
+import { closedLoad, CPU_NOTE, cpuCell, DEMO_PASSWORD, DEMO_USERS, signInSenders, withDeployment } from './common.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
 
 /** Login clients at once: a burst of people signing in, each waiting for its answer. */
@@ -42,7 +42,7 @@ export const loginSection: Section = {
             accepts?.okPerSecond ?? null,
             accepts?.latencyMs.p99 ?? null,
             (logins ? logins.non2xx + logins.errors + logins.timeouts : 0) + (accepts ? accepts.non2xx + accepts.errors + accepts.timeouts : 0),
-            Object.entries(cpu).map(([name, value]) => `${name} ${value}`).join(', '),
+            cpuCell(cpu, [logins?.loadCpuPercent ?? 0, accepts?.loadCpuPercent ?? 0]),
           ]);
         row('logins alone', alone.result, null, alone.cpu);
         row('accepts alone', null, acceptAlone.result, acceptAlone.cpu);
@@ -56,6 +56,7 @@ export const loginSection: Section = {
       notes: [
         `autocannon: ${LOGIN_CONNECTIONS} connections logging in as user1..user5 (bcrypt cost 12, the default), ${CONNECTIONS} connections sending messages; ${seconds} s each, every role running.`,
         'bcrypt runs on libuv\'s thread pool (4 threads), off the event loop; the question is how much CPU it leaves the accept path on 2 cores.',
+        CPU_NOTE,
       ],
       data,
     };

@@ -4,7 +4,7 @@ import { cpuMeter } from '../support/cpu.ts';
 import { deliveryStats, type DeliveryStats } from '../support/delivery-stats.ts';
 import { startDeployment, type Deployment, type Roles } from '../support/deployment.ts';
 import { CONVERSATIONS_PER_SENDER } from './accept.ts';
-import { openLoad, signInSenders } from './common.ts';
+import { CPU_NOTE, cpuCell, openLoad, signInSenders } from './common.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
 
 /** 100,000 messages a minute, the assignment's example load. */
@@ -93,7 +93,7 @@ export const openModelSection: Section = {
           delivery.acceptToDeliveredMs.p99,
           load.errors,
           delivery.pending === 0 && result.drainSeconds !== null ? `yes, ${result.drainSeconds.toFixed(1)} s` : `no: ${delivery.pending} pending`,
-          Object.entries(result.cpu).map(([name, value]) => `${name} ${value}`).join(', ') + `, load ${load.loadCpuPercent}`,
+          cpuCell(result.cpu, [load.loadCpuPercent]),
         ]);
       }
     }
@@ -104,6 +104,7 @@ export const openModelSection: Section = {
         `Our open-model client (bench/load/open-load.ts) in its own process: request i is due at i/rate s; latency counts from when it was due, so a hub that falls behind cannot hide it. Up to ${MAX_SOCKETS} connections; ${seconds} s measured after a 3 s warm-up.`,
         'accept→delivered: from each message\'s own status history (accepted → delivered timestamps), over every message of the measured window, read from the database after the hub stopped.',
         '"backlog drained": the last accepted messages reached delivered after the load stopped (time shown), and no message of the window was left pending.',
+        CPU_NOTE,
       ],
       data,
     };

@@ -1,15 +1,15 @@
 import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PGliteDialect } from 'kysely';
 import type { SqlDatabase } from '../sql-database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { PGliteOnThread } from './pglite-on-thread.ts';
 
-/** The embedded database: PostgreSQL compiled to WASM, in this process, persisted under the data dir. */
+/** The embedded database: PostgreSQL compiled to WASM, in this process (on a thread of its own), persisted under the data dir. */
 export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> {
   const unlock = await lockDataDir(dataDir);
   try {
-    const pglite = await PGlite.create(path.join(dataDir, 'pglite'));
-    const db = new Kysely({ dialect: new PGliteDialect({ pglite }) });
+    const pglite = await PGliteOnThread.create(path.join(dataDir, 'pglite'));
+    const db = new Kysely({ dialect: new PGliteDialect({ pglite: pglite.asPGlite() }) });
     return {
       db,
       exclusive: true,
