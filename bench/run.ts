@@ -3,6 +3,7 @@
  * `npm run bench -- --quick`: shorter runs, smaller data (under 3 minutes); writes only the JSON file.
  * `npm run bench -- --only accept,history`: some sections; `--modes embedded`: one mode.
  * `npm run bench -- --profile DIR`: each hub process writes a CPU profile into DIR (see bench/profile-top.ts).
+ * `npm run bench -- --hub DIR`: benchmark the hub checked out in DIR (same harness and floors), for before/after.
  *
  * Starts what it needs as `npm test` does (scripts/local-services.ts); all traffic goes to 127.0.0.1.
  */
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     modes: { type: 'string' },
     profile: { type: 'string' },
+    hub: { type: 'string' },
   },
 });
 const only = values.only?.split(',');
@@ -32,6 +34,7 @@ if (unknown.length > 0) {
 }
 
 if (values.profile) process.env.BENCH_PROFILE_DIR = path.resolve(values.profile);
+if (values.hub) process.env.BENCH_HUB_ROOT = path.resolve(values.hub);
 
 const services = await localServices();
 try {
@@ -45,7 +48,7 @@ try {
     startedAt,
     finishedAt: '',
     quick: values.quick!,
-    command: ['npm run bench', values.quick ? '-- --quick' : '', only ? `--only ${only.join(',')}` : ''].filter(Boolean).join(' '),
+    command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
     machine: await machineInfo(),
     loadAfter: { loadavg1: 0 },
     sections: [],
@@ -72,7 +75,7 @@ try {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const text = markdown(report);
   process.stdout.write(`\n${text}\n\nresults: ${file}\n`);
-  if (!values.quick && !only && !values.modes && !values.profile) writeBenchmarksMd('BENCHMARKS.md', text);
+  if (!values.quick && !only && !values.modes && !values.profile && !values.hub) writeBenchmarksMd('BENCHMARKS.md', text);
 } finally {
   services.stop();
 }

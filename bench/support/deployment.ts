@@ -7,7 +7,10 @@ import type { TestMode } from '../../test/support/test-modes.ts';
 import { BenchChild } from './child.ts';
 import { pidsNamed, type CpuGroups } from './cpu.ts';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** `--hub DIR` (BENCH_HUB_ROOT) benchmarks another checkout of the hub, e.g. an older commit, for before/after figures. */
+const CLI = process.env.BENCH_HUB_ROOT
+  ? path.join(process.env.BENCH_HUB_ROOT, 'src/cli.ts')
+  : fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 /** The line each role prints once it runs (the API's carries its address). */
 const READY: Record<string, RegExp> = {
