@@ -4,6 +4,8 @@
  * `npm run bench -- --only accept,history`: some sections; `--modes embedded`: one mode.
  * `npm run bench -- --profile DIR`: each hub process writes a CPU profile into DIR (see bench/profile-top.ts).
  * `npm run bench -- --hub DIR`: benchmark the hub checked out in DIR (same harness and floors), for before/after.
+ * `npm run bench -- --hub-env NAME=VALUE`: extra environment for every hub process (repeatable), e.g.
+ *   CHAT4ALL_BATCH_LINGER_MS=25, or PGOPTIONS='-c synchronous_commit=off' (weaker durability: report it apart).
  *
  * Starts what it needs as `npm test` does (scripts/local-services.ts); all traffic goes to 127.0.0.1.
  */
@@ -24,6 +26,7 @@ const { values } = parseArgs({
     modes: { type: 'string' },
     profile: { type: 'string' },
     hub: { type: 'string' },
+    'hub-env': { type: 'string', multiple: true },
   },
 });
 const only = values.only?.split(',');
@@ -35,6 +38,9 @@ if (unknown.length > 0) {
 
 if (values.profile) process.env.BENCH_PROFILE_DIR = path.resolve(values.profile);
 if (values.hub) process.env.BENCH_HUB_ROOT = path.resolve(values.hub);
+if (values['hub-env']) {
+  process.env.BENCH_HUB_ENV = JSON.stringify(Object.fromEntries(values['hub-env'].map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])));
+}
 
 const services = await localServices();
 try {
@@ -75,7 +81,7 @@ try {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   const text = markdown(report);
   process.stdout.write(`\n${text}\n\nresults: ${file}\n`);
-  if (!values.quick && !only && !values.modes && !values.profile && !values.hub) writeBenchmarksMd('BENCHMARKS.md', text);
+  if (!values.quick && !only && !values.modes && !values.profile && !values.hub && !values['hub-env']) writeBenchmarksMd('BENCHMARKS.md', text);
 } finally {
   services.stop();
 }

@@ -55,7 +55,13 @@ const BENCH_SETTINGS = { LOG_LEVEL: 'info', CHAT4ALL_DEMO_USERS: 'true', HOST: '
 export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
   const dataDir = options.dataDir ?? (await freshState());
   const { DATABASE_URL: _d, KAFKA_BOOTSTRAP_SERVERS: _k, KAFKA_TOPIC_PREFIX: _p, ...inherited } = process.env;
-  const env: NodeJS.ProcessEnv = { ...inherited, ...BENCH_SETTINGS, ...(await HubProcess.stateEnv(dataDir, options.mode)), ...options.env };
+  const env: NodeJS.ProcessEnv = {
+    ...inherited,
+    ...BENCH_SETTINGS,
+    ...(await HubProcess.stateEnv(dataDir, options.mode)),
+    ...(process.env.BENCH_HUB_ENV ? (JSON.parse(process.env.BENCH_HUB_ENV) as Record<string, string>) : {}),
+    ...options.env,
+  };
   // `npm run bench -- --profile DIR`: every hub process writes a CPU profile there when it stops.
   if (process.env.BENCH_PROFILE_DIR) env.NODE_OPTIONS = `--cpu-prof --cpu-prof-dir=${process.env.BENCH_PROFILE_DIR}`;
   const commands =
