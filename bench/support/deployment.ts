@@ -8,9 +8,10 @@ import { BenchChild } from './child.ts';
 import { pidsNamed, type CpuGroups } from './cpu.ts';
 
 /** `--hub DIR` (BENCH_HUB_ROOT) benchmarks another checkout of the hub, e.g. an older commit, for before/after figures. */
-const CLI = process.env.BENCH_HUB_ROOT
-  ? path.join(process.env.BENCH_HUB_ROOT, 'src/cli.ts')
-  : fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const cli = () =>
+  process.env.BENCH_HUB_ROOT
+    ? path.join(process.env.BENCH_HUB_ROOT, 'src/cli.ts')
+    : fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 
 /** The line each role prints once it runs (the API's carries its address). */
 const READY: Record<string, RegExp> = {
@@ -77,7 +78,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     for (const args of commands) {
       const { child, match } = await BenchChild.start(
         `${options.mode}-${args.join('-')}`,
-        [process.execPath, CLI, ...args],
+        [process.execPath, cli(), ...args],
         { ...env, PORT: args[0] === 'api' || args[0] === 'start' ? '0' : '' },
         READY[args[0]!]!,
       );
