@@ -1,7 +1,5 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
-import { distributedState, type TestMode } from '../../test/support/test-modes.ts';
+import type { TestMode } from '../../test/support/test-modes.ts';
+import { withHubDatabase } from './hub-database.ts';
 
 export interface DeliveryStats {
   messages: number;
@@ -34,28 +32,12 @@ const ms = (value: unknown) => (value === null ? null : Math.round(Number(value)
  * stopped: each message's status history holds when it was accepted and when it was delivered.
  */
 export async function deliveryStats(mode: TestMode, dataDir: string, since: Date): Promise<DeliveryStats> {
-  let row: Row;
-  if (mode === 'embedded') {
-    const db = await PGlite.create(path.join(dataDir, 'pglite'));
-    try {
-      row = (await db.query<Row>(QUERY, [since.toISOString()])).rows[0]!;
-    } finally {
-      await db.close();
-    }
-  } else {
-    const client = new pg.Client({ connectionString: distributedState(dataDir).url });
-    await client.connect();
-    try {
-      row = (await client.query<Row>(QUERY, [since.toISOString()])).rows[0]!;
-    } finally {
-      await client.end();
-    }
-  }
+  const [row] = await withHubDatabase(mode, dataDir, (query) => query<Row>(QUERY, [since.toISOString()]));
   return {
-    messages: row.messages,
-    delivered: row.delivered,
-    failed: row.failed,
-    pending: row.messages - row.delivered - row.failed,
-    acceptToDeliveredMs: { p50: ms(row.p50), p99: ms(row.p99), max: ms(row.max) },
+    messages: row!.messages,
+    delivered: row!.delivered,
+    failed: row!.failed,
+    pending: row!.messages - row!.delivered - row!.failed,
+    acceptToDeliveredMs: { p50: ms(row!.p50), p99: ms(row!.p99), max: ms(row!.max) },
   };
 }

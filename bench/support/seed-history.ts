@@ -1,7 +1,5 @@
-import path from 'node:path';
-import { PGlite } from '@electric-sql/pglite';
-import pg from 'pg';
-import { distributedState, type TestMode } from '../../test/support/test-modes.ts';
+import type { TestMode } from '../../test/support/test-modes.ts';
+import { withHubDatabase } from './hub-database.ts';
 
 const CHUNK = 100_000;
 
@@ -16,28 +14,12 @@ const INSERT = `
  * long-lived conversation would have; far faster than sending them. The embedded hub must be stopped.
  */
 export async function seedHistory(mode: TestMode, dataDir: string, conversationId: string, senderId: string, count: number): Promise<void> {
-  const run = async (query: (text: string, params?: unknown[]) => Promise<unknown>) => {
+  await withHubDatabase(mode, dataDir, async (query) => {
     for (let first = 1; first <= count; first += CHUNK) {
       await query(INSERT, [conversationId, senderId, first, Math.min(count, first + CHUNK - 1)]);
     }
     await query('UPDATE conversations SET last_seq = $1 WHERE id = $2', [count, conversationId]);
     // What autovacuum would have done on a table that grew this big.
     await query('VACUUM ANALYZE messages');
-  };
-  if (mode === 'embedded') {
-    const db = await PGlite.create(path.join(dataDir, 'pglite'));
-    try {
-      await run((text, params) => db.query(text, params));
-    } finally {
-      await db.close();
-    }
-  } else {
-    const client = new pg.Client({ connectionString: distributedState(dataDir).url });
-    await client.connect();
-    try {
-      await run((text, params) => client.query(text, params));
-    } finally {
-      await client.end();
-    }
-  }
+  });
 }
