@@ -24,6 +24,8 @@ export interface Config {
   lingerMs: number;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
+  mockDeliveredAfterMs: Record<string, number>;
+  mockReadAfterMs: Record<string, number>;
 }
 
 export class ConfigError extends Error {}
@@ -55,6 +57,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
+    mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),
+    mockReadAfterMs: perChannel(env, 'CHAT4ALL_MOCK_READ_AFTER_MS', 3_600_000, '2000'),
   };
 }
 

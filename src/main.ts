@@ -11,6 +11,7 @@ import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { Conversations } from './app/conversations.ts';
+import { RecordChannelEvents } from './app/record-channel-events.ts';
 import { ReadMessages } from './app/read-messages.ts';
 import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
@@ -35,6 +36,7 @@ export interface Hub {
   authenticate: Authenticate;
   directory: UserDirectory;
   conversations: Conversations;
+  channelEvents: RecordChannelEvents;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
@@ -78,13 +80,21 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
+  const channelEvents = new RecordChannelEvents(store.deliveries);
+  const simulation = {
+    failureRates: config.mockFailureRates,
+    latencyMs: config.mockLatencyMs,
+    deliveredAfterMs: config.mockDeliveredAfterMs,
+    readAfterMs: config.mockReadAfterMs,
+  };
   return {
     config,
     log,
     mode,
     store,
     bus,
-    channels: createChannels({ failureRates: config.mockFailureRates, latencyMs: config.mockLatencyMs }),
+    channels: createChannels(simulation, (channel, reports) => channelEvents.record(channel, reports)),
+    channelEvents,
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),

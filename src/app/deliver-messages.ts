@@ -1,26 +1,34 @@
 import type { ChannelDispatchEvent } from '../domain/message-events.ts';
 import { DeliveryFailure, type ChannelConnector } from '../ports/channel-connector.ts';
+import type { DeliveryEvent, DeliveryRef, DeliveryStore } from '../ports/delivery-store.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
-import type { DeliveryOutcome, MessageStore } from '../ports/message-store.ts';
+
+/** How one hand-over to the channel went: sent (the channel took it) or failed with a reason. */
+export interface HandOver {
+  recipientId: string;
+  status: 'sent' | 'failed';
+  reason: string | null;
+}
 
 export interface RecordedDelivery {
   event: ChannelDispatchEvent;
-  outcome: DeliveryOutcome;
+  outcome: HandOver;
 }
 
 /**
- * A channel connector's work: send each pending delivery of the dispatched messages, record the outcomes,
- * and report the ones recorded. A redelivered record finds nothing pending and has no effect.
+ * A channel connector's work: hand each pending delivery of the dispatched messages to the channel, record what
+ * the channel answered, and report the hand-overs recorded. A redelivered record finds nothing pending and has no
+ * effect.
  */
 export class DeliverMessages {
-  readonly #messages: MessageStore;
+  readonly #deliveries: DeliveryStore;
   readonly #connector: ChannelConnector;
   readonly #onRecorded: (recorded: RecordedDelivery[]) => void;
   readonly #inDoubt = new Map<string, RecordedDelivery>();
 
   /** `onRecorded` runs right after the outcomes commit, once per batch, so it can report them in one write. */
-  constructor(messages: MessageStore, connector: ChannelConnector, onRecorded: (recorded: RecordedDelivery[]) => void) {
-    this.#messages = messages;
+  constructor(deliveries: DeliveryStore, connector: ChannelConnector, onRecorded: (recorded: RecordedDelivery[]) => void) {
+    this.#deliveries = deliveries;
     this.#connector = connector;
     this.#onRecorded = onRecorded;
   }
@@ -30,59 +38,66 @@ export class DeliverMessages {
       const event = record.value as ChannelDispatchEvent;
       return [event.message_id, event] as const;
     }));
-    const pending = await this.#messages.pendingDeliveries([...events.keys()], this.#connector.name);
+    const pending = await this.#deliveries.pendingDeliveries([...events.keys()], this.#connector.name);
     this.#settleInDoubt(events, pending);
     if (pending.length === 0) return;
     // In batch order within a conversation, so each recipient gets its messages in order; conversations in parallel.
     const order = [...events.keys()];
     pending.sort((a, b) => order.indexOf(a.messageId) - order.indexOf(b.messageId));
     const byConversation = Map.groupBy(pending, ({ messageId }) => events.get(messageId)!.conversation_id);
-    const outcomes: DeliveryOutcome[] = [];
+    const handOvers: Array<{ ref: DeliveryRef; steps: DeliveryEvent[] }> = [];
     await Promise.all(
       [...byConversation.values()].map(async (deliveries) => {
-        for (const { messageId, recipientId } of deliveries) outcomes.push(await this.#send(events.get(messageId)!, recipientId));
+        for (const ref of deliveries) handOvers.push({ ref, steps: await this.#send(events.get(ref.messageId)!, ref) });
       }),
     );
-    let recorded: DeliveryOutcome[];
+    const outcomes = handOvers.map(({ ref, steps }): RecordedDelivery => ({
+      event: events.get(ref.messageId)!,
+      outcome: { recipientId: ref.recipientId, status: steps[0]!.status === 'failed' ? 'failed' : 'sent', reason: steps[0]!.reason },
+    }));
+    let applied: DeliveryEvent[];
     try {
-      recorded = await this.#messages.recordDeliveries(this.#connector.name, outcomes);
+      applied = await this.#deliveries.recordDeliveryEvents(this.#connector.name, handOvers.flatMap(({ steps }) => steps));
     } catch (error) {
       // The commit may have landed even though we saw an error (e.g. the connection dropped during it).
-      for (const outcome of outcomes) this.#inDoubt.set(deliveryKey(outcome), { event: events.get(outcome.messageId)!, outcome });
+      for (const recorded of outcomes) this.#inDoubt.set(deliveryKey(recorded.event.message_id, recorded.outcome.recipientId), recorded);
       throw error;
     }
-    if (recorded.length > 0) this.#onRecorded(recorded.map((outcome) => ({ event: events.get(outcome.messageId)!, outcome })));
+    const handedOver = new Set(
+      applied.filter((event) => event.status === 'sent' || event.status === 'failed').map((e) => deliveryKey(e.messageId, e.recipientId)),
+    );
+    const recorded = outcomes.filter((o) => handedOver.has(deliveryKey(o.event.message_id, o.outcome.recipientId)));
+    if (recorded.length > 0) this.#onRecorded(recorded);
   }
 
   /**
    * Outcomes whose recording failed ambiguously are settled when their batch comes back: still pending means
    * the commit did not land (they are sent again); no longer pending means it did, so they are reported now.
    */
-  #settleInDoubt(
-    events: ReadonlyMap<string, ChannelDispatchEvent>,
-    pending: ReadonlyArray<{ messageId: string; recipientId: string }>,
-  ): void {
+  #settleInDoubt(events: ReadonlyMap<string, ChannelDispatchEvent>, pending: readonly DeliveryRef[]): void {
     if (this.#inDoubt.size === 0) return;
-    const stillPending = new Set(pending.map(deliveryKey));
+    const stillPending = new Set(pending.map((ref) => deliveryKey(ref.messageId, ref.recipientId)));
     const landed: RecordedDelivery[] = [];
     for (const [key, recorded] of this.#inDoubt) {
-      if (!events.has(recorded.outcome.messageId)) continue;
+      if (!events.has(recorded.event.message_id)) continue;
       this.#inDoubt.delete(key);
       if (!stillPending.has(key)) landed.push(recorded);
     }
     if (landed.length > 0) this.#onRecorded(landed);
   }
 
-  async #send(event: ChannelDispatchEvent, recipientId: string): Promise<DeliveryOutcome> {
-    const messageId = event.message_id;
+  /** The delivery's steps as the channel answered: sent (and delivered, when it says so at once), or failed. */
+  async #send(event: ChannelDispatchEvent, ref: DeliveryRef): Promise<DeliveryEvent[]> {
     try {
-      await this.#connector.send(event, recipientId);
-      return { messageId, recipientId, status: 'delivered', reason: null };
+      const receipt = await this.#connector.send(event, { userId: ref.recipientId, address: ref.recipientId });
+      const at = new Date();
+      const sent: DeliveryEvent = { ...ref, status: 'sent', reason: null, providerMessageId: receipt.providerMessageId, channelAt: at };
+      return receipt.status === 'delivered' ? [sent, { ...ref, status: 'delivered', reason: null, channelAt: at }] : [sent];
     } catch (error) {
       if (!(error instanceof DeliveryFailure)) throw error;
-      return { messageId, recipientId, status: 'failed', reason: error.message };
+      return [{ ...ref, status: 'failed', reason: error.message, channelAt: new Date() }];
     }
   }
 }
 
-const deliveryKey = ({ messageId, recipientId }: { messageId: string; recipientId: string }) => `${messageId}/${recipientId}`;
+const deliveryKey = (messageId: string, recipientId: string) => `${messageId}/${recipientId}`;

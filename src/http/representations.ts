@@ -1,5 +1,6 @@
 import type { Session } from '../app/authenticate.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
+import { deliverySummary } from '../domain/message-status.ts';
 import type { Conversation } from '../ports/conversation-store.ts';
 import type { User } from '../ports/user-store.ts';
 
@@ -58,11 +59,19 @@ export const messageDetailJson = (message: MessageDetail) => ({
     reason: change.reason,
     at: change.at.toISOString(),
   })),
+  delivery_summary: deliverySummary(message.deliveries.map((delivery) => delivery.status)),
   deliveries: message.deliveries.map((delivery) => ({
     channel: delivery.channel,
     recipient_id: delivery.recipientId,
     status: delivery.status,
     reason: delivery.reason,
+    provider_message_id: delivery.providerMessageId,
     updated_at: delivery.updatedAt.toISOString(),
+    history: delivery.history.map((step) => ({
+      status: step.status,
+      reason: step.reason,
+      channel_at: step.channelAt?.toISOString() ?? null,
+      recorded_at: step.recordedAt.toISOString(),
+    })),
   })),
 });

@@ -1,5 +1,4 @@
 import type { Message, MessageDetail, SendCommand } from '../domain/message.ts';
-import type { DeliveryStatus } from '../domain/message-status.ts';
 
 export type AcceptOutcome =
   | { kind: 'accepted'; message: Message }
@@ -7,21 +6,6 @@ export type AcceptOutcome =
   | { kind: 'conversation_not_found' }
   | { kind: 'not_a_member' }
   | { kind: 'recipient_not_member' };
-
-export interface PlannedDelivery {
-  messageId: string;
-  channel: string;
-  recipientId: string;
-  /** Set when the delivery cannot even be attempted (e.g. the channel is not registered). */
-  failure?: string;
-}
-
-export interface DeliveryOutcome {
-  messageId: string;
-  recipientId: string;
-  status: Exclude<DeliveryStatus, 'pending'>;
-  reason: string | null;
-}
 
 export interface MessageStore {
   /**
@@ -31,18 +15,4 @@ export interface MessageStore {
   accept(command: SendCommand, fingerprint: string): Promise<AcceptOutcome>;
   list(conversationId: string, page: { limit: number; offset: number }): Promise<{ messages: Message[]; total: number }>;
   find(messageId: string): Promise<MessageDetail | undefined>;
-  /** Members of each conversation, in the order they were given. */
-  members(conversationIds: readonly string[]): Promise<Map<string, string[]>>;
-  /**
-   * Records planned deliveries (idempotent), moves their messages from accepted to in_transit, and settles
-   * a message at once when none of its deliveries can be attempted.
-   */
-  planDeliveries(plan: readonly PlannedDelivery[]): Promise<void>;
-  /** Deliveries on one channel that are still pending, for the given messages. */
-  pendingDeliveries(messageIds: readonly string[], channel: string): Promise<Array<{ messageId: string; recipientId: string }>>;
-  /**
-   * Records outcomes of pending deliveries and settles each message once none of its deliveries is pending.
-   * Returns the outcomes this call recorded (a repeated call records none).
-   */
-  recordDeliveries(channel: string, outcomes: readonly DeliveryOutcome[]): Promise<DeliveryOutcome[]>;
 }

@@ -1,4 +1,5 @@
 import type { ConversationStore } from './conversation-store.ts';
+import type { DeliveryStore } from './delivery-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
 import type { Outbox } from './outbox.ts';
@@ -10,6 +11,7 @@ export interface Store {
   users: UserStore;
   conversations: ConversationStore;
   messages: MessageStore;
+  deliveries: DeliveryStore;
   settings: SettingsStore;
   outbox: Outbox;
   files: FileCatalog;

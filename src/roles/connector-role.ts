@@ -16,11 +16,11 @@ export async function startConnector(hub: Hub, channel: string, print: (line: st
   const log = hub.log.child({ role: 'connector', channel });
   const topic = outgoingTopic(channel);
   await hub.bus.ensureTopics([topic]);
-  const deliver = new DeliverMessages(hub.store.messages, connector, (recorded) => {
+  const deliver = new DeliverMessages(hub.store.deliveries, connector, (recorded) => {
     // One write for the batch, straight after its commit: a crash can fall between the two only during one
     // system call, not during one per line.
     const lines = recorded
-      .filter(({ outcome }) => outcome.status === 'delivered')
+      .filter(({ outcome }) => outcome.status === 'sent')
       .map(({ event, outcome }) => deliveryLine(event.message_id, outcome.recipientId, connector.displayName));
     if (lines.length > 0) print(lines.join('\n'));
     for (const { event, outcome } of recorded) {

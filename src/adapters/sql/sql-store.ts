@@ -9,6 +9,7 @@ import { releaseStaleLeases } from './partition-leases.ts';
 import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
+import { SqlDeliveryStore } from './sql-delivery-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
@@ -47,6 +48,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
     messages: new SqlMessageStore(db, options.outboxPartitions, () => options.outboxWakeup.notify()),
+    deliveries: new SqlDeliveryStore(db),
     settings: new SqlSettingsStore(db),
     files: new SqlFileCatalog(db),
     outbox: new SqlOutbox(db, {

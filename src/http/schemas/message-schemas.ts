@@ -137,13 +137,29 @@ const MessageDetailSchema = Type.Object(
     status_history: Type.Array(
       Type.Object({ status: Type.Enum([...MessageStatuses]), reason: Type.Union([Type.String(), Type.Null()]), at: Timestamp('') }),
     ),
+    delivery_summary: Type.Object(
+      {
+        total: Type.Integer(),
+        ...Object.fromEntries(DeliveryStatuses.map((status) => [status, Type.Integer()])),
+      },
+      { description: 'How many deliveries (channel × recipient) are in each status' },
+    ),
     deliveries: Type.Array(
       Type.Object({
         channel: Type.String(),
         recipient_id: Uuid(),
         status: Type.Enum([...DeliveryStatuses]),
         reason: Type.Union([Type.String(), Type.Null()]),
+        provider_message_id: Type.Union([Type.String(), Type.Null()], { description: "The channel's own id for it" }),
         updated_at: Timestamp(''),
+        history: Type.Array(
+          Type.Object({
+            status: Type.Enum([...DeliveryStatuses]),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            channel_at: Type.Union([Timestamp('When the channel says it happened'), Type.Null()]),
+            recorded_at: Timestamp('When the hub recorded it'),
+          }),
+        ),
       }),
     ),
   },
@@ -157,8 +173,21 @@ const MessageDetailSchema = Type.Object(
           { status: 'in_transit', reason: null, at: '2026-11-24T12:00:00.020Z' },
           { status: 'delivered', reason: null, at: '2026-11-24T12:00:00.040Z' },
         ],
+        delivery_summary: { total: 1, pending: 0, sent: 0, delivered: 1, read: 0, failed: 0 },
         deliveries: [
-          { channel: 'whatsapp', recipient_id: example.to, status: 'delivered', reason: null, updated_at: '2026-11-24T12:00:00.040Z' },
+          {
+            channel: 'whatsapp',
+            recipient_id: example.to,
+            status: 'delivered',
+            reason: null,
+            provider_message_id: 'whatsapp-6b1f0e2d-3c4a-4b5d-8e6f-7a8b9c0d1e2f',
+            updated_at: '2026-11-24T12:00:00.040Z',
+            history: [
+              { status: 'pending', reason: null, channel_at: null, recorded_at: '2026-11-24T12:00:00.020Z' },
+              { status: 'sent', reason: null, channel_at: '2026-11-24T12:00:00.031Z', recorded_at: '2026-11-24T12:00:00.040Z' },
+              { status: 'delivered', reason: null, channel_at: '2026-11-24T12:00:00.031Z', recorded_at: '2026-11-24T12:00:00.040Z' },
+            ],
+          },
         ],
       },
     ],
