@@ -13,6 +13,7 @@ import { Authenticate } from './app/authenticate.ts';
 import { Conversations } from './app/conversations.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
 import { ReadMessages } from './app/read-messages.ts';
+import { ReadReceipts } from './app/read-receipts.ts';
 import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
@@ -39,6 +40,7 @@ export interface Hub {
   channelEvents: RecordChannelEvents;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  readReceipts: ReadReceipts;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -102,6 +104,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     conversations,
     sendMessage: new SendMessage(store.messages, store.files, conversations),
     readMessages: new ReadMessages(store.messages, conversations),
+    readReceipts: new ReadReceipts(store.deliveries, conversations),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();

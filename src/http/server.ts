@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
 import type { Conversations } from '../app/conversations.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
+import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
@@ -26,6 +27,7 @@ export interface HttpServices {
   conversations: Conversations;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  readReceipts: ReadReceipts;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -80,7 +82,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(services.tokens));
       await v1.register(userRoutes, { directory: services.directory });
-      await v1.register(conversationRoutes, { conversations: services.conversations });
+      await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
     },
     { prefix: '/v1' },

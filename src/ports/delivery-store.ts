@@ -43,6 +43,12 @@ export interface DeliveryStore {
    * Returns the events applied (a repeated or late event is not).
    */
   recordDeliveryEvents(channel: string, events: readonly DeliveryEvent[]): Promise<DeliveryEvent[]>;
+  /**
+   * A read receipt: moves the reader's read pointer forward to `upToSeq` (never back, never past the last message)
+   * and marks the reader's handed-over deliveries up to there read, on every channel; deliveries still to be handed
+   * over are marked read as soon as they are. Returns the pointer and how many messages got a delivery marked read.
+   */
+  markRead(conversationId: string, readerId: string, upToSeq: number): Promise<{ upToSeq: number; marked: number }>;
   /** The deliveries that a channel's own message ids stand for; unknown ids are left out. */
   findByProviderIds(channel: string, providerMessageIds: readonly string[]): Promise<Map<string, DeliveryRef>>;
 }

@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { DeliveryStatuses, deliveryPredecessorsOf, type DeliveryEventStatus } from '../../domain/message-status.ts';
 import type { DeliveryEvent, DeliveryRef, DeliveryStore, PlannedDelivery } from '../../ports/delivery-store.ts';
 import type { Db } from './sql-database.ts';
@@ -102,8 +102,47 @@ export class SqlDeliveryStore implements DeliveryStore {
           });
         }
       }
+      const handedOver = applied.filter((event) => event.status === 'sent' || event.status === 'delivered');
+      if (handedOver.length > 0) await readAlready(trx, channel, [...new Set(handedOver.map((event) => event.messageId))]);
       if (applied.length > 0) await settle(trx, [...new Set(applied.map((event) => event.messageId))]);
       return applied;
+    });
+  }
+
+  async markRead(conversationId: string, readerId: string, upToSeq: number): Promise<{ upToSeq: number; marked: number }> {
+    return this.#db.transaction().execute(async (trx) => {
+      const { rows } = await sql<{ previous: number | string; last_seq: number | string }>`
+        SELECT me.last_read_seq AS previous, c.last_seq
+        FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
+        WHERE me.conversation_id = ${conversationId} AND me.user_id = ${readerId}
+        FOR UPDATE OF me`.execute(trx);
+      const previous = Number(rows[0]!.previous);
+      const pointer = Math.max(previous, Math.min(upToSeq, Number(rows[0]!.last_seq)));
+      if (pointer === previous) return { upToSeq: pointer, marked: 0 };
+      await sql`
+        UPDATE conversation_members SET last_read_seq = ${pointer}
+        WHERE conversation_id = ${conversationId} AND user_id = ${readerId}`.execute(trx);
+      // Lock first, as connectors do: one still handing a delivery over commits before we look at its status,
+      // and one that comes after sees the new pointer (see readAlready).
+      const locked = await sql<{ id: string }>`
+        SELECT m.id FROM messages m
+        WHERE m.conversation_id = ${conversationId} AND m.seq > ${previous} AND m.seq <= ${pointer}
+          AND EXISTS (SELECT 1 FROM deliveries d
+                      WHERE d.message_id = m.id AND d.recipient_id = ${readerId} AND d.status IN ('pending', 'sent', 'delivered'))
+        ORDER BY m.id FOR UPDATE OF m`.execute(trx);
+      const messageIds = locked.rows.map((row) => row.id);
+      if (messageIds.length === 0) return { upToSeq: pointer, marked: 0 };
+      const { rows: read } = await sql<{ message_id: string }>`
+        WITH read AS (
+          UPDATE deliveries d SET status = 'read', reason = NULL, updated_at = clock_timestamp()
+          WHERE d.message_id = ANY(${messageIds}::uuid[]) AND d.recipient_id = ${readerId} AND d.status IN ('sent', 'delivered')
+          RETURNING d.message_id, d.channel, d.recipient_id
+        ), history AS (
+          INSERT INTO delivery_events (message_id, channel, recipient_id, status) SELECT message_id, channel, recipient_id, 'read' FROM read
+        )
+        SELECT DISTINCT message_id FROM read`.execute(trx);
+      await settle(trx, read.map((row) => row.message_id));
+      return { upToSeq: pointer, marked: read.length };
     });
   }
 
@@ -113,6 +152,27 @@ export class SqlDeliveryStore implements DeliveryStore {
       WHERE channel = ${channel} AND provider_message_id = ANY(${[...providerMessageIds]}::text[])`.execute(this.#db);
     return new Map(rows.map((row) => [row.provider_message_id, { messageId: row.message_id, recipientId: row.recipient_id }]));
   }
+}
+
+/**
+ * Deliveries just handed over whose recipient already read that far in the hub (a read receipt that came first)
+ * are read at once.
+ */
+async function readAlready(trx: Transaction<unknown>, channel: string, messageIds: readonly string[]): Promise<void> {
+  await sql`
+    WITH due AS (
+      SELECT d.message_id, d.recipient_id FROM deliveries d
+      JOIN messages m ON m.id = d.message_id
+      JOIN conversation_members me ON me.conversation_id = m.conversation_id AND me.user_id = d.recipient_id
+      WHERE d.message_id = ANY(${[...messageIds]}::uuid[]) AND d.channel = ${channel}
+        AND d.status IN ('sent', 'delivered') AND me.last_read_seq >= m.seq
+    ), read AS (
+      UPDATE deliveries d SET status = 'read', updated_at = clock_timestamp()
+      FROM due WHERE d.message_id = due.message_id AND d.channel = ${channel} AND d.recipient_id = due.recipient_id
+      RETURNING d.message_id, d.recipient_id
+    )
+    INSERT INTO delivery_events (message_id, channel, recipient_id, status)
+    SELECT message_id, ${channel}, recipient_id, 'read' FROM read`.execute(trx);
 }
 
 /** Splits events into rounds holding at most one event per delivery, keeping each delivery's events in order. */

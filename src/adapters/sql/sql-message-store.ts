@@ -2,11 +2,11 @@ import { sql } from 'kysely';
 import type { Delivery, Message, MessageDetail, Payload, Priority, SendCommand } from '../../domain/message.ts';
 import { MESSAGE_PROCESSING_TOPIC } from '../../domain/channels.ts';
 import type { DeliveryStatus, MessageStatus } from '../../domain/message-status.ts';
-import type { AcceptOutcome, MessageStore } from '../../ports/message-store.ts';
+import type { AcceptOutcome, MessageStore, SeqPage } from '../../ports/message-store.ts';
 import { partitionFor } from '../partitioning.ts';
 import type { Db } from './sql-database.ts';
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   conversation_id: string;
   seq: number | string;
@@ -31,7 +31,7 @@ interface DeliveryRow {
   history: Array<{ status: DeliveryStatus; reason: string | null; channel_at: string | null; recorded_at: string }>;
 }
 
-const toMessage = (row: MessageRow): Message => ({
+export const toMessage = (row: MessageRow): Message => ({
   messageId: row.id,
   conversationId: row.conversation_id,
   seq: Number(row.seq),
@@ -94,7 +94,7 @@ export class SqlMessageStore implements MessageStore {
       ), existing AS (
         SELECT * FROM messages WHERE id = ${command.messageId}
       ), next AS (
-        UPDATE conversations SET last_seq = last_seq + 1
+        UPDATE conversations SET last_seq = last_seq + 1, last_message_at = now()
         WHERE id = ${command.conversationId}
           AND (SELECT sender AND (${command.to}::uuid IS NULL OR recipient) FROM membership)
           AND NOT EXISTS (SELECT 1 FROM existing)
@@ -143,6 +143,24 @@ export class SqlMessageStore implements MessageStore {
     const counted = await sql<{ n: number }>`
       SELECT count(*)::int AS n FROM messages WHERE conversation_id = ${conversationId}`.execute(this.#db);
     return { messages: rows.map(toMessage), total: Number(counted.rows[0]!.n) };
+  }
+
+  /**
+   * A page next to a seq, walking the (conversation_id, seq) index from there: the same cost at any depth.
+   * Reads one row more than asked to tell whether there is more.
+   */
+  async listBySeq(conversationId: string, page: SeqPage): Promise<{ messages: Message[]; hasMore: boolean }> {
+    const { afterSeq, beforeSeq } = page;
+    // Scrolling back (only before_seq) walks the index downwards and turns the page around.
+    const backwards = beforeSeq !== undefined && afterSeq === undefined;
+    const { rows } = await sql<MessageRow>`
+      SELECT * FROM messages
+      WHERE conversation_id = ${conversationId}
+        ${afterSeq === undefined ? sql`` : sql`AND seq > ${afterSeq}`}
+        ${beforeSeq === undefined ? sql`` : sql`AND seq < ${beforeSeq}`}
+      ORDER BY seq ${backwards ? sql`DESC` : sql`ASC`} LIMIT ${page.limit + 1}`.execute(this.#db);
+    const messages = rows.slice(0, page.limit).map(toMessage);
+    return { messages: backwards ? messages.reverse() : messages, hasMore: rows.length > page.limit };
   }
 
   async find(messageId: string): Promise<MessageDetail | undefined> {

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ALL_CHANNELS } from '../../domain/channels.ts';
 import { DEFAULT_PRIORITY, MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
 import { DeliveryStatuses, MessageStatuses } from '../../domain/message-status.ts';
-import { badId, PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
+import { badId, PageLimit, problems, Timestamp, Uuid } from './common.ts';
 
 const example = {
   message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
@@ -102,14 +102,23 @@ const messageExample = {
   created_at: '2026-11-24T12:00:00.000Z',
 };
 
+const Seq = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
+
 export const ListMessagesQuery = Type.Object({
   limit: PageLimit,
-  offset: PageOffset,
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip this many messages (offset paging, with total)' })),
+  after_seq: Seq('Cursor paging: the messages after this seq, oldest first'),
+  before_seq: Seq('Cursor paging: the messages just before this seq (scrolling back), oldest first'),
 });
 
 export const listMessagesSchema = {
   tags: ['messages'],
   summary: "A conversation's messages in send order (by seq)",
+  description:
+    'Two ways to page. By offset (`limit`, `offset`): the page and `total`. By cursor (`after_seq` and/or ' +
+    '`before_seq`): the page next to that seq, `has_more`, and the cursor for the next page ' +
+    '(`next_after_seq` reading on, `next_before_seq` scrolling back); it costs the same at any depth. ' +
+    '`offset` cannot be combined with a cursor.',
   security: [{ bearer: [] }],
   params: Type.Object({ id: Uuid('Conversation id') }),
   querystring: ListMessagesQuery,
@@ -118,11 +127,19 @@ export const listMessagesSchema = {
       {
         conversation_id: Uuid(),
         messages: Type.Array(MessageSchema),
-        total: Type.Integer(),
         limit: Type.Integer(),
-        offset: Type.Integer(),
+        total: Type.Optional(Type.Integer({ description: 'Offset paging: messages in the conversation' })),
+        offset: Type.Optional(Type.Integer()),
+        has_more: Type.Optional(Type.Boolean({ description: 'Cursor paging: more messages lie in the direction read' })),
+        next_after_seq: Type.Optional(Type.Integer({ description: 'Cursor paging: after_seq for the next page' })),
+        next_before_seq: Type.Optional(Type.Integer({ description: 'Cursor paging: before_seq for the previous page' })),
       },
-      { examples: [{ conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 }] },
+      {
+        examples: [
+          { conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 },
+          { conversation_id: example.conversation_id, messages: [messageExample], limit: 50, has_more: false, next_after_seq: 1 },
+        ],
+      },
     ),
     ...problems([400, 401, 403, 404], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'limit: must be <= 100', field_errors: { limit: ['must be <= 100'] } },
