@@ -22,6 +22,10 @@ export interface Config {
   pollIntervalMs: number;
   leaseTtlMs: number;
   lingerMs: number;
+  /** How long users' event feeds are kept for clients to catch up (store-and-forward). */
+  eventRetentionHours: number;
+  /** How often the API pings WebSocket clients; one that misses a ping is dropped. */
+  wsHeartbeatMs: number;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
   mockDeliveredAfterMs: Record<string, number>;
@@ -55,6 +59,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', env.DATABASE_URL ? 25 : 200, 5, 60_000),
     leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
+    eventRetentionHours: integer(env, 'CHAT4ALL_EVENT_RETENTION_HOURS', 168, 1, 24 * 365),
+    wsHeartbeatMs: integer(env, 'CHAT4ALL_WS_HEARTBEAT_MS', 25_000, 100, 600_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
     mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),

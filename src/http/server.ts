@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
 import type { Conversations } from '../app/conversations.ts';
+import type { LiveEvents } from '../app/live-events.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
@@ -11,13 +13,14 @@ import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
-import { bearerAuth } from './bearer-auth.ts';
+import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
@@ -28,6 +31,8 @@ export interface HttpServices {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  liveEvents: LiveEvents;
+  wsHeartbeatMs: number;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -75,6 +80,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     );
   });
 
+  await app.register(websocket, {
+    // A client that sent its token as the subprotocol after "bearer" gets "bearer" back, as the protocol requires.
+    options: { handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false) },
+  });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(authRoutes, { authenticate: services.authenticate });
@@ -84,6 +93,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(userRoutes, { directory: services.directory });
       await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
+      await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
     },
     { prefix: '/v1' },
   );

@@ -4,6 +4,7 @@ import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
 import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
+import type { UserEventStore } from './user-event-store.ts';
 import type { UserStore } from './user-store.ts';
 
 /** The database, seen by the use cases as a few repositories. */
@@ -13,6 +14,7 @@ export interface Store {
   messages: MessageStore;
   deliveries: DeliveryStore;
   settings: SettingsStore;
+  userEvents: UserEventStore;
   outbox: Outbox;
   files: FileCatalog;
   /** Resolves when the database answers a trivial query. */

@@ -1,7 +1,9 @@
 import { sql, type Transaction } from 'kysely';
 import { DeliveryStatuses, deliveryPredecessorsOf, type DeliveryEventStatus } from '../../domain/message-status.ts';
 import type { DeliveryEvent, DeliveryRef, DeliveryStore, PlannedDelivery } from '../../ports/delivery-store.ts';
+import { conversationRead, HUB_EVENTS_TOPIC } from '../../domain/hub-events.ts';
 import type { Db } from './sql-database.ts';
+import type { SqlOutboxWriter } from './sql-outbox-writer.ts';
 import { lockMessages, move, settle } from './sql-message-status.ts';
 
 /** The SQL for "this delivery may move to e.status": its current status is one of the allowed predecessors. */
@@ -10,11 +12,21 @@ const mayMove = sql.join(
   sql` `,
 );
 
+/** Every write here announces what it changed (hub events) through the outbox, in the same transaction. */
 export class SqlDeliveryStore implements DeliveryStore {
   readonly #db: Db;
+  readonly #outbox: SqlOutboxWriter;
 
-  constructor(db: Db) {
+  constructor(db: Db, outbox: SqlOutboxWriter) {
     this.#db = db;
+    this.#outbox = outbox;
+  }
+
+  /** Runs `work` in a transaction and wakes the relay once it committed. */
+  async #write<T>(work: (trx: Transaction<unknown>) => Promise<T>): Promise<T> {
+    const result = await this.#db.transaction().execute(work);
+    this.#outbox.wake();
+    return result;
   }
 
   async members(conversationIds: readonly string[]): Promise<Map<string, string[]>> {
@@ -29,7 +41,7 @@ export class SqlDeliveryStore implements DeliveryStore {
   async planDeliveries(plan: readonly PlannedDelivery[]): Promise<void> {
     if (plan.length === 0) return;
     const messageIds = [...new Set(plan.map((delivery) => delivery.messageId))];
-    await this.#db.transaction().execute(async (trx) => {
+    await this.#write(async (trx) => {
       await lockMessages(trx, messageIds);
       await sql`
         WITH planned AS (
@@ -44,9 +56,9 @@ export class SqlDeliveryStore implements DeliveryStore {
         )
         INSERT INTO delivery_events (message_id, channel, recipient_id, status, reason)
         SELECT message_id, channel, recipient_id, status, reason FROM planned`.execute(trx);
-      await move(trx, messageIds.map((id) => ({ id, status: 'in_transit', reason: null })));
+      await move(trx, messageIds.map((id) => ({ id, status: 'in_transit', reason: null })), this.#outbox);
       const unattempted = plan.filter((delivery) => delivery.failure).map((delivery) => delivery.messageId);
-      if (unattempted.length > 0) await settle(trx, [...new Set(unattempted)]);
+      if (unattempted.length > 0) await settle(trx, [...new Set(unattempted)], this.#outbox);
     });
   }
 
@@ -59,7 +71,7 @@ export class SqlDeliveryStore implements DeliveryStore {
 
   async recordDeliveryEvents(channel: string, events: readonly DeliveryEvent[]): Promise<DeliveryEvent[]> {
     if (events.length === 0) return [];
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       await lockMessages(trx, [...new Set(events.map((event) => event.messageId))]);
       const applied: DeliveryEvent[] = [];
       // One UPDATE can move a row once: events for the same delivery go in successive rounds, in their order.
@@ -104,13 +116,13 @@ export class SqlDeliveryStore implements DeliveryStore {
       }
       const handedOver = applied.filter((event) => event.status === 'sent' || event.status === 'delivered');
       if (handedOver.length > 0) await readAlready(trx, channel, [...new Set(handedOver.map((event) => event.messageId))]);
-      if (applied.length > 0) await settle(trx, [...new Set(applied.map((event) => event.messageId))]);
+      if (applied.length > 0) await settle(trx, [...new Set(applied.map((event) => event.messageId))], this.#outbox);
       return applied;
     });
   }
 
   async markRead(conversationId: string, readerId: string, upToSeq: number): Promise<{ upToSeq: number; marked: number }> {
-    return this.#db.transaction().execute(async (trx) => {
+    return this.#write(async (trx) => {
       const { rows } = await sql<{ previous: number | string; last_seq: number | string }>`
         SELECT me.last_read_seq AS previous, c.last_seq
         FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
@@ -119,9 +131,17 @@ export class SqlDeliveryStore implements DeliveryStore {
       const previous = Number(rows[0]!.previous);
       const pointer = Math.max(previous, Math.min(upToSeq, Number(rows[0]!.last_seq)));
       if (pointer === previous) return { upToSeq: pointer, marked: 0 };
-      await sql`
+      const { rows: updated } = await sql<{ at: Date | string }>`
         UPDATE conversation_members SET last_read_seq = ${pointer}
-        WHERE conversation_id = ${conversationId} AND user_id = ${readerId}`.execute(trx);
+        WHERE conversation_id = ${conversationId} AND user_id = ${readerId}
+        RETURNING clock_timestamp() AS at`.execute(trx);
+      const read = conversationRead({
+        conversation_id: conversationId,
+        user_id: readerId,
+        up_to_seq: pointer,
+        at: new Date(updated[0]!.at).toISOString(),
+      });
+      await this.#outbox.append(trx, [{ topic: HUB_EVENTS_TOPIC, key: conversationId, value: read }]);
       // Lock first, as connectors do: one still handing a delivery over commits before we look at its status,
       // and one that comes after sees the new pointer (see readAlready).
       const locked = await sql<{ id: string }>`
@@ -132,7 +152,7 @@ export class SqlDeliveryStore implements DeliveryStore {
         ORDER BY m.id FOR UPDATE OF m`.execute(trx);
       const messageIds = locked.rows.map((row) => row.id);
       if (messageIds.length === 0) return { upToSeq: pointer, marked: 0 };
-      const { rows: read } = await sql<{ message_id: string }>`
+      const { rows: marked } = await sql<{ message_id: string }>`
         WITH read AS (
           UPDATE deliveries d SET status = 'read', reason = NULL, updated_at = clock_timestamp()
           WHERE d.message_id = ANY(${messageIds}::uuid[]) AND d.recipient_id = ${readerId} AND d.status IN ('sent', 'delivered')
@@ -141,8 +161,8 @@ export class SqlDeliveryStore implements DeliveryStore {
           INSERT INTO delivery_events (message_id, channel, recipient_id, status) SELECT message_id, channel, recipient_id, 'read' FROM read
         )
         SELECT DISTINCT message_id FROM read`.execute(trx);
-      await settle(trx, read.map((row) => row.message_id));
-      return { upToSeq: pointer, marked: read.length };
+      await settle(trx, marked.map((row) => row.message_id), this.#outbox);
+      return { upToSeq: pointer, marked: marked.length };
     });
   }
 

@@ -13,7 +13,9 @@ import { SqlDeliveryStore } from './sql-delivery-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
+import { SqlOutboxWriter } from './sql-outbox-writer.ts';
 import { SqlSettingsStore } from './sql-settings-store.ts';
+import { SqlUserEventStore } from './sql-user-event-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
 
 export interface SqlStoreOptions {
@@ -44,12 +46,14 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
   const { db } = database;
   await untilReachable(() => migrate(db), options.log);
   if (database.exclusive) await releaseStaleLeases(db);
+  const outboxWriter = new SqlOutboxWriter(options.outboxPartitions, () => options.outboxWakeup.notify());
   return {
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
     messages: new SqlMessageStore(db, options.outboxPartitions, () => options.outboxWakeup.notify()),
-    deliveries: new SqlDeliveryStore(db),
+    deliveries: new SqlDeliveryStore(db, outboxWriter),
     settings: new SqlSettingsStore(db),
+    userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
     outbox: new SqlOutbox(db, {
       ...options.loop,

@@ -1,5 +1,5 @@
 -- Per-recipient receipts (sent → delivered → read, or failed), their history with the channel's time and ours,
--- the read pointer of each member, and the last activity of each conversation.
+-- the read pointer of each member, the last activity of each conversation, and every user's event feed.
 
 ALTER TABLE messages DROP CONSTRAINT messages_status_check;
 ALTER TABLE messages ADD CONSTRAINT messages_status_check
@@ -31,3 +31,23 @@ CREATE INDEX delivery_events_delivery_idx ON delivery_events (message_id, channe
 ALTER TABLE conversation_members ADD COLUMN last_read_seq bigint NOT NULL DEFAULT 0;
 
 ALTER TABLE conversations ADD COLUMN last_message_at timestamptz;
+
+-- Each user's feed of hub events (store-and-forward for the WebSocket and webhooks), with ids per user.
+CREATE TABLE user_event_heads (
+  user_id       uuid PRIMARY KEY REFERENCES users (id) ON DELETE CASCADE,
+  last_event_id bigint NOT NULL
+);
+
+CREATE TABLE user_events (
+  user_id     uuid NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  event_id    bigint NOT NULL,
+  event_key   text NOT NULL,
+  type        text NOT NULL,
+  data        jsonb NOT NULL,
+  occurred_at timestamptz NOT NULL,
+  created_at  timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (user_id, event_id),
+  UNIQUE (user_id, event_key)
+);
+
+CREATE INDEX user_events_created_idx ON user_events (created_at);
