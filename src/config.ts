@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { channelNames } from './channels/registry.ts';
 
 /** Everything the hub can be told from outside. Only this module reads the environment. */
 export interface Config {
@@ -22,8 +23,22 @@ export interface Config {
   pollIntervalMs: number;
   leaseTtlMs: number;
   lingerMs: number;
+  /** How long users' event feeds are kept for clients to catch up (store-and-forward). */
+  eventRetentionHours: number;
+  /** How often the API pings WebSocket clients; one that misses a ping is dropped. */
+  wsHeartbeatMs: number;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
+  mockDeliveredAfterMs: Record<string, number>;
+  /** The channels this deployment runs (each needs its connector running); "all" means these. */
+  channels: string[];
+  /** How connectors retry a delivery that failed for a transient reason. */
+  connectorRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** When a connector stops sending to a channel that keeps failing, and for how long. */
+  circuitBreaker: { threshold: number; cooldownMs: number };
+  /** Per channel, the secret its inbound webhooks are signed with. */
+  channelWebhookSecrets: Record<string, string>;
+  mockReadAfterMs: Record<string, number>;
 }
 
 export class ConfigError extends Error {}
@@ -53,8 +68,23 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     pollIntervalMs: integer(env, 'CHAT4ALL_POLL_INTERVAL_MS', env.DATABASE_URL ? 25 : 200, 5, 60_000),
     leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
+    eventRetentionHours: integer(env, 'CHAT4ALL_EVENT_RETENTION_HOURS', 168, 1, 24 * 365),
+    wsHeartbeatMs: integer(env, 'CHAT4ALL_WS_HEARTBEAT_MS', 25_000, 100, 600_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
+    channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),
+    channelWebhookSecrets: perChannelText(env, 'CHAT4ALL_CHANNEL_SECRETS'),
+    connectorRetry: {
+      maxAttempts: integer(env, 'CHAT4ALL_CONNECTOR_MAX_ATTEMPTS', 5, 1, 100),
+      baseDelayMs: integer(env, 'CHAT4ALL_CONNECTOR_BACKOFF_MS', 100, 0, 60_000),
+      maxDelayMs: integer(env, 'CHAT4ALL_CONNECTOR_MAX_BACKOFF_MS', 5_000, 0, 600_000),
+    },
+    circuitBreaker: {
+      threshold: integer(env, 'CHAT4ALL_CIRCUIT_FAILURES', 10, 1, 10_000),
+      cooldownMs: integer(env, 'CHAT4ALL_CIRCUIT_COOLDOWN_MS', 5_000, 0, 600_000),
+    },
+    mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),
+    mockReadAfterMs: perChannel(env, 'CHAT4ALL_MOCK_READ_AFTER_MS', 3_600_000, '2000'),
   };
 }
 
@@ -90,4 +120,36 @@ function perChannel(env: Env, name: string, max: number, example: string): Recor
     result[channel] = number;
   }
   return result;
+}
+
+/** Parses "whatsapp=s3cret,instagram=other" into per-channel strings (a value may itself hold "="). */
+function perChannelText(env: Env, name: string): Record<string, string> {
+  const raw = env[name];
+  const result: Record<string, string> = {};
+  if (!raw) return result;
+  for (const entry of raw.split(',')) {
+    const at = entry.indexOf('=');
+    const channel = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (at <= 0 || !channel || !value) throw new ConfigError(`${name} entries look like "whatsapp=<secret>", got "${entry}"`);
+    result[channel] = value;
+  }
+  return result;
+}
+
+/** Parses "a,b,c" into distinct names. */
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const names = [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
+  if (names.length === 0) throw new ConfigError(`${name} must name at least one item, got "${raw}"`);
+  return names;
+}
+
+function registeredChannels(names: string[]): string[] {
+  const unknown = names.filter((name) => !channelNames.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`CHAT4ALL_CHANNELS names unknown channels ${unknown.join(', ')}; known: ${channelNames.join(', ')}`);
+  }
+  return names;
 }

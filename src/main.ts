@@ -11,7 +11,11 @@ import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { Conversations } from './app/conversations.ts';
+import { Identities } from './app/identities.ts';
+import { RecordChannelEvents } from './app/record-channel-events.ts';
 import { ReadMessages } from './app/read-messages.ts';
+import { ReadReceipts } from './app/read-receipts.ts';
+import { ReceiveChannelWebhook } from './app/receive-channel-webhook.ts';
 import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
@@ -35,8 +39,12 @@ export interface Hub {
   authenticate: Authenticate;
   directory: UserDirectory;
   conversations: Conversations;
+  channelEvents: RecordChannelEvents;
+  identities: Identities;
+  receiveChannelWebhook: ReceiveChannelWebhook;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  readReceipts: ReadReceipts;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -78,20 +86,41 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
+  const channelEvents = new RecordChannelEvents(store.deliveries);
+  const simulation = {
+    failureRates: config.mockFailureRates,
+    latencyMs: config.mockLatencyMs,
+    deliveredAfterMs: config.mockDeliveredAfterMs,
+    readAfterMs: config.mockReadAfterMs,
+    webhookSecrets: config.channelWebhookSecrets,
+  };
+  const channels = createChannels(config.channels, simulation, (channel, reports) => channelEvents.record(channel, reports));
+  const sendMessage = new SendMessage(store.messages, store.files, conversations);
   return {
     config,
     log,
     mode,
     store,
     bus,
-    channels: createChannels({ failureRates: config.mockFailureRates, latencyMs: config.mockLatencyMs }),
+    channels,
+    channelEvents,
+    identities: new Identities(store.identities, [...channels.keys()]),
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),
     directory: new UserDirectory(store.users),
     conversations,
-    sendMessage: new SendMessage(store.messages, store.files, conversations),
+    sendMessage,
+    receiveChannelWebhook: new ReceiveChannelWebhook({
+      channels,
+      channelEvents,
+      identities: store.identities,
+      conversationStore: store.conversations,
+      conversations,
+      sendMessage,
+    }),
     readMessages: new ReadMessages(store.messages, conversations),
+    readReceipts: new ReadReceipts(store.deliveries, conversations),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { checkMembers, type ConversationType } from '../domain/conversation-rules.ts';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
-import type { Conversation, ConversationMetadata, ConversationStore } from '../ports/conversation-store.ts';
+import type {
+  ActivityCursor,
+  Conversation,
+  ConversationMetadata,
+  ConversationStore,
+  ConversationSummary,
+} from '../ports/conversation-store.ts';
 import type { UserStore } from '../ports/user-store.ts';
 
 export class Conversations {
@@ -40,6 +46,11 @@ export class Conversations {
     if (!conversation) throw notFound();
     if (!conversation.members.includes(callerId)) throw notMember();
     return conversation;
+  }
+
+  /** The caller's conversations, most recent activity first, with their last message and unread count. */
+  list(callerId: string, page: { limit: number; after?: ActivityCursor }): Promise<{ conversations: ConversationSummary[]; next: ActivityCursor | null }> {
+    return this.#conversations.listForMember(callerId, page);
   }
 
   async assertMember(callerId: string, conversationId: string): Promise<void> {

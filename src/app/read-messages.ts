@@ -1,6 +1,6 @@
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
-import type { MessagePage, MessageStore } from '../ports/message-store.ts';
+import type { MessageStore, SeqPage } from '../ports/message-store.ts';
 import type { Conversations } from './conversations.ts';
 
 export class ReadMessages {
@@ -15,10 +15,20 @@ export class ReadMessages {
   async list(
     callerId: string,
     conversationId: string,
-    page: MessagePage,
+    page: { limit: number; offset: number },
   ): Promise<{ messages: Message[]; total: number }> {
     await this.#conversations.assertMember(callerId, conversationId);
     return this.#messages.list(conversationId, page);
+  }
+
+  /** A page next to a seq (cursor paging): the same cost however deep in the conversation. */
+  async listBySeq(
+    callerId: string,
+    conversationId: string,
+    page: SeqPage,
+  ): Promise<{ messages: Message[]; hasMore: boolean }> {
+    await this.#conversations.assertMember(callerId, conversationId);
+    return this.#messages.listBySeq(conversationId, page);
   }
 
   /** A message with its history and deliveries, for members of its conversation. */

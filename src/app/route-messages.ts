@@ -1,7 +1,7 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
 import type { ChannelDispatchEvent, MessageAcceptedEvent } from '../domain/message-events.ts';
 import type { BusRecord, ConsumedRecord, MessageBus } from '../ports/message-bus.ts';
-import type { MessageStore, PlannedDelivery } from '../ports/message-store.ts';
+import type { DeliveryStore, PlannedDelivery } from '../ports/delivery-store.ts';
 
 /**
  * The router: for each accepted message, plans one delivery per channel and recipient (every member but the
@@ -9,18 +9,18 @@ import type { MessageStore, PlannedDelivery } from '../ports/message-store.ts';
  * Replaying a batch re-publishes (connectors skip deliveries already made) and changes nothing in the store.
  */
 export class RouteMessages {
-  readonly #messages: MessageStore;
+  readonly #deliveries: DeliveryStore;
   readonly #bus: MessageBus;
   readonly #channels: readonly string[];
   readonly #log: (event: MessageAcceptedEvent, channels: string[]) => void;
 
   constructor(
-    messages: MessageStore,
+    deliveries: DeliveryStore,
     bus: MessageBus,
     registeredChannels: readonly string[],
     log: (event: MessageAcceptedEvent, channels: string[]) => void,
   ) {
-    this.#messages = messages;
+    this.#deliveries = deliveries;
     this.#bus = bus;
     this.#channels = registeredChannels;
     this.#log = log;
@@ -28,7 +28,7 @@ export class RouteMessages {
 
   async handle(records: ConsumedRecord[]): Promise<void> {
     const events = records.map((record) => record.value as MessageAcceptedEvent);
-    const members = await this.#messages.members([...new Set(events.map((event) => event.conversation_id))]);
+    const members = await this.#deliveries.members([...new Set(events.map((event) => event.conversation_id))]);
     const plan: PlannedDelivery[] = [];
     const outgoing: BusRecord[] = [];
     for (const event of events) {
@@ -43,7 +43,7 @@ export class RouteMessages {
       }
       this.#log(event, channels);
     }
-    await this.#messages.planDeliveries(plan);
+    await this.#deliveries.planDeliveries(plan);
     await this.#bus.publish(outgoing);
   }
 }

@@ -1,22 +1,38 @@
-import type { ChannelConnector } from '../ports/channel-connector.ts';
+import type { ChannelConnector, StatusSink } from '../ports/channel-connector.ts';
 import type { SimulatedChannelOptions } from './simulated-channel.ts';
 import { instagram } from './instagram.ts';
+import { telegram } from './telegram.ts';
 import { whatsapp } from './whatsapp.ts';
 
 type ChannelFactory = (options: SimulatedChannelOptions) => ChannelConnector;
 
 /** Every channel the hub knows, by the name clients use. A new channel is one file plus one line here. */
-const factories: Record<string, ChannelFactory> = { whatsapp, instagram };
+const factories: Record<string, ChannelFactory> = { whatsapp, instagram, telegram };
 
 export const channelNames: readonly string[] = Object.keys(factories);
 
-export function createChannels(settings: {
+/** How the simulated channels behave, per channel name. */
+export interface SimulationSettings {
   failureRates: Record<string, number>;
   latencyMs: Record<string, number>;
-}): Map<string, ChannelConnector> {
+  deliveredAfterMs: Record<string, number>;
+  readAfterMs: Record<string, number>;
+  /** Inbound webhook secrets; a channel without one takes no inbound webhooks. */
+  webhookSecrets: Record<string, string>;
+}
+
+/** The enabled channels (registered names, checked by the config), in the order given. */
+export function createChannels(enabled: readonly string[], settings: SimulationSettings, report: StatusSink): Map<string, ChannelConnector> {
   return new Map(
-    channelNames.map((name) => {
-      const options = { failureRate: settings.failureRates[name] ?? 0, latencyMs: settings.latencyMs[name] ?? 0 };
+    enabled.map((name) => {
+      const options: SimulatedChannelOptions = {
+        failureRate: settings.failureRates[name] ?? 0,
+        latencyMs: settings.latencyMs[name] ?? 0,
+        deliveredAfterMs: settings.deliveredAfterMs[name] ?? 0,
+        readAfterMs: settings.readAfterMs[name],
+        report,
+        webhookSecret: settings.webhookSecrets[name],
+      };
       return [name, factories[name]!(options)] as const;
     }),
   );

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { MessageStatus, DeliveryStatus } from './message-status.ts';
+import type { DeliveryStatus, MessageStatus } from './message-status.ts';
 
 export const Priorities = ['normal', 'high', 'low'] as const;
 export type Priority = (typeof Priorities)[number];
@@ -40,12 +40,22 @@ export interface StatusChange {
   at: Date;
 }
 
+/** One step of a delivery: when the channel says it happened (if it says) and when the hub recorded it. */
+export interface DeliveryStep {
+  status: DeliveryStatus;
+  reason: string | null;
+  channelAt: Date | null;
+  recordedAt: Date;
+}
+
 export interface Delivery {
   channel: string;
   recipientId: string;
   status: DeliveryStatus;
   reason: string | null;
+  providerMessageId: string | null;
   updatedAt: Date;
+  history: DeliveryStep[];
 }
 
 export interface MessageDetail extends Message {

@@ -1,6 +1,7 @@
 import type { Session } from '../app/authenticate.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
-import type { Conversation } from '../ports/conversation-store.ts';
+import { deliverySummary } from '../domain/message-status.ts';
+import type { Conversation, ConversationSummary } from '../ports/conversation-store.ts';
 import type { User } from '../ports/user-store.ts';
 
 /** How domain values look on the wire: snake_case fields, ISO timestamps. */
@@ -27,6 +28,20 @@ export const conversationJson = (conversation: Conversation) => ({
   members: conversation.members,
   metadata: conversation.metadata,
   created_at: conversation.createdAt.toISOString(),
+});
+
+export const conversationSummaryJson = (summary: ConversationSummary) => ({
+  ...conversationJson(summary),
+  last_activity_at: summary.lastActivityAt.toISOString(),
+  last_message: summary.lastMessage && {
+    message_id: summary.lastMessage.messageId,
+    seq: summary.lastMessage.seq,
+    from: summary.lastMessage.from,
+    payload: summary.lastMessage.payload,
+    status: summary.lastMessage.status,
+    created_at: summary.lastMessage.createdAt.toISOString(),
+  },
+  unread_count: summary.unreadCount,
 });
 
 export const acceptedJson = (message: Message) => ({
@@ -58,11 +73,19 @@ export const messageDetailJson = (message: MessageDetail) => ({
     reason: change.reason,
     at: change.at.toISOString(),
   })),
+  delivery_summary: deliverySummary(message.deliveries.map((delivery) => delivery.status)),
   deliveries: message.deliveries.map((delivery) => ({
     channel: delivery.channel,
     recipient_id: delivery.recipientId,
     status: delivery.status,
     reason: delivery.reason,
+    provider_message_id: delivery.providerMessageId,
     updated_at: delivery.updatedAt.toISOString(),
+    history: delivery.history.map((step) => ({
+      status: step.status,
+      reason: step.reason,
+      channel_at: step.channelAt?.toISOString() ?? null,
+      recorded_at: step.recordedAt.toISOString(),
+    })),
   })),
 });

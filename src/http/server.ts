@@ -1,22 +1,30 @@
 import { randomUUID } from 'node:crypto';
+import websocket from '@fastify/websocket';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
 import type { Conversations } from '../app/conversations.ts';
+import type { Identities } from '../app/identities.ts';
+import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
+import type { LiveEvents } from '../app/live-events.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
+import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
-import { bearerAuth } from './bearer-auth.ts';
+import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
+import { identityRoutes } from './routes/identity-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
@@ -26,6 +34,11 @@ export interface HttpServices {
   conversations: Conversations;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  readReceipts: ReadReceipts;
+  liveEvents: LiveEvents;
+  identities: Identities;
+  receiveChannelWebhook: ReceiveChannelWebhook;
+  wsHeartbeatMs: number;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -73,15 +86,22 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     );
   });
 
+  await app.register(websocket, {
+    // A client that sent its token as the subprotocol after "bearer" gets "bearer" back, as the protocol requires.
+    options: { handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false) },
+  });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(authRoutes, { authenticate: services.authenticate });
+  await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(services.tokens));
       await v1.register(userRoutes, { directory: services.directory });
-      await v1.register(conversationRoutes, { conversations: services.conversations });
+      await v1.register(identityRoutes, services);
+      await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
+      await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
     },
     { prefix: '/v1' },
   );

@@ -1,8 +1,11 @@
 import type { ConversationStore } from './conversation-store.ts';
+import type { DeliveryStore } from './delivery-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
+import type { IdentityStore } from './identity-store.ts';
 import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
+import type { UserEventStore } from './user-event-store.ts';
 import type { UserStore } from './user-store.ts';
 
 /** The database, seen by the use cases as a few repositories. */
@@ -10,8 +13,11 @@ export interface Store {
   users: UserStore;
   conversations: ConversationStore;
   messages: MessageStore;
+  deliveries: DeliveryStore;
   settings: SettingsStore;
+  userEvents: UserEventStore;
   outbox: Outbox;
+  identities: IdentityStore;
   files: FileCatalog;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;

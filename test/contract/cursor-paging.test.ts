@@ -5,62 +5,104 @@ import { assertProblem } from '../support/assertions.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { testModes } from '../support/test-modes.ts';
 
-for (const mode of testModes) describe(`paging messages by seq cursor [${mode}]`, () => {
+const COUNT = 25;
+
+for (const mode of testModes) describe(`paging messages by seq [${mode}]`, () => {
   let hub: HubProcess;
   let alice: Session;
-  let conversationId: string;
-  const seqsOf = (body: { messages: Array<{ seq: number }> }) => body.messages.map((message) => message.seq);
-  const list = (query: string) => alice.get(`/v1/conversations/${conversationId}/messages?${query}`);
+  let bob: Session;
+  let carol: Session;
+  let conversation: string;
 
   before(async () => {
     hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
-    const [first, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
-    alice = first;
-    conversationId = await alice.createConversation('private', [alice.userId, bob.userId]);
-    for (let i = 1; i <= 12; i++) assert.equal((await alice.post('/v1/messages', alice.textMessage(conversationId))).status, 200);
+    [alice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
+    conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+    for (let i = 1; i <= COUNT; i++) {
+      const response = await alice.post('/v1/messages', alice.textMessage(conversation, { payload: { type: 'text', text: `m${i}` } }));
+      assert.equal(response.status, 200);
+    }
   });
   after(() => hub.stop());
 
-  it('after_seq pages forward from the cursor in seq order, with the total', async () => {
-    const response = await list('after_seq=5&limit=4');
+  const page = (query: string, session = alice) => session.get(`/v1/conversations/${conversation}/messages?${query}`);
+  const seqs = (body: { messages: Array<{ seq: number }> }) => body.messages.map((message) => message.seq);
+
+  it('returns the messages after after_seq, oldest first, with has_more and the next cursor', async () => {
+    const response = await page('after_seq=0&limit=10');
     assert.equal(response.status, 200);
-    assert.deepEqual(seqsOf(response.body), [6, 7, 8, 9]);
-    assert.equal(response.body.total, 12);
+    assert.deepEqual(seqs(response.body), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    assert.equal(response.body.has_more, true);
+    assert.equal(response.body.next_after_seq, 10);
+    assert.equal(response.body.limit, 10);
+    assert.equal(response.body.total, undefined, 'cursor pages do not count the conversation');
   });
 
-  it('walking after_seq from 0 visits every message once', async () => {
+  it('walks the whole conversation by next_after_seq without a gap or a repeat', async () => {
     const seen: number[] = [];
-    for (let cursor = 0; ; ) {
-      const page = seqsOf((await list(`after_seq=${cursor}&limit=5`)).body);
-      if (page.length === 0) break;
-      seen.push(...page);
-      cursor = page.at(-1)!;
+    let cursor = 0;
+    for (;;) {
+      const response = await page(`after_seq=${cursor}&limit=7`);
+      assert.equal(response.status, 200);
+      seen.push(...seqs(response.body));
+      cursor = response.body.next_after_seq;
+      if (!response.body.has_more) break;
     }
-    assert.deepEqual(seen, Array.from({ length: 12 }, (_, i) => i + 1));
+    assert.deepEqual(seen, Array.from({ length: COUNT }, (_, i) => i + 1));
   });
 
-  it('before_seq alone gives the last messages before the cursor, still in seq order', async () => {
-    assert.deepEqual(seqsOf((await list('before_seq=13&limit=3')).body), [10, 11, 12]);
-    assert.deepEqual(seqsOf((await list('before_seq=3&limit=5')).body), [1, 2]);
-  });
-
-  it('after_seq and before_seq together bound a range', async () => {
-    assert.deepEqual(seqsOf((await list('after_seq=3&before_seq=7')).body), [4, 5, 6]);
-  });
-
-  it('a cursor past the end gives an empty page', async () => {
-    const response = await list('after_seq=12');
+  it('answers an empty last page that keeps the cursor, for polling newer messages', async () => {
+    const response = await page(`after_seq=${COUNT}`);
     assert.equal(response.status, 200);
     assert.deepEqual(response.body.messages, []);
+    assert.equal(response.body.has_more, false);
+    assert.equal(response.body.next_after_seq, COUNT);
   });
 
-  it('rejects a negative or non-integer cursor with 400 naming it', async () => {
-    const negative = await list('after_seq=-1');
-    assertProblem(negative, 400, 'VALIDATION_FAILED');
-    assert.ok(negative.body.field_errors.after_seq);
-    const text = await list('before_seq=abc');
-    assertProblem(text, 400, 'VALIDATION_FAILED');
-    assert.ok(text.body.field_errors.before_seq);
+  it('scrolls back with before_seq: the messages just before it, oldest first', async () => {
+    const response = await page('before_seq=21&limit=5');
+    assert.equal(response.status, 200);
+    assert.deepEqual(seqs(response.body), [16, 17, 18, 19, 20]);
+    assert.equal(response.body.has_more, true);
+    assert.equal(response.body.next_before_seq, 16);
+  });
+
+  it('says has_more false when scrolling back reaches the first message', async () => {
+    const response = await page('before_seq=4&limit=5');
+    assert.deepEqual(seqs(response.body), [1, 2, 3]);
+    assert.equal(response.body.has_more, false);
+  });
+
+  it('returns the messages between after_seq and before_seq', async () => {
+    const response = await page('after_seq=10&before_seq=14');
+    assert.deepEqual(seqs(response.body), [11, 12, 13]);
+    assert.equal(response.body.has_more, false);
+  });
+
+  it('answers 400 naming offset when it is combined with a cursor', async () => {
+    const response = await page('after_seq=3&offset=2');
+    assertProblem(response, 400, 'VALIDATION_FAILED');
+    assert.ok(response.body.field_errors.offset);
+  });
+
+  it('answers 400 naming after_seq for a negative or non-integer value', async () => {
+    for (const value of ['-1', '1.5', 'abc']) {
+      const response = await page(`after_seq=${value}`);
+      assertProblem(response, 400, 'VALIDATION_FAILED');
+      assert.ok(response.body.field_errors.after_seq, value);
+    }
+  });
+
+  it('keeps offset paging with total when no cursor is given', async () => {
+    const response = await page('limit=5&offset=20');
+    assert.deepEqual(seqs(response.body), [21, 22, 23, 24, 25]);
+    assert.equal(response.body.total, COUNT);
+    assert.equal(response.body.offset, 20);
+  });
+
+  it('answers 403 to a non-member and 404 for an unknown conversation', async () => {
+    assertProblem(await page('after_seq=0', carol), 403, 'NOT_A_MEMBER');
+    assertProblem(await alice.get('/v1/conversations/00000000-0000-4000-8000-000000000000/messages?after_seq=0'), 404, 'CONVERSATION_NOT_FOUND');
   });
 });

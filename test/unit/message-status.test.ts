@@ -4,6 +4,8 @@ import fc from 'fast-check';
 import {
   DeliveryStatuses,
   MessageStatuses,
+  deliveryPredecessorsOf,
+  deliverySummary,
   predecessorsOf,
   settledStatus,
   type DeliveryStatus,
@@ -11,7 +13,7 @@ import {
 
 const deliveryStatus = fc.constantFrom(...DeliveryStatuses);
 
-describe('predecessorsOf', () => {
+describe('predecessorsOf (message aggregate)', () => {
   it('allows nothing to move into accepted, the first status', () => {
     assert.deepEqual(predecessorsOf('accepted'), []);
   });
@@ -24,6 +26,10 @@ describe('predecessorsOf', () => {
     assert.deepEqual(predecessorsOf('delivered'), ['accepted', 'in_transit']);
   });
 
+  it('allows accepted, in_transit and delivered to move into read', () => {
+    assert.deepEqual(predecessorsOf('read'), ['accepted', 'in_transit', 'delivered']);
+  });
+
   it('allows accepted and in_transit to move into failed', () => {
     assert.deepEqual(predecessorsOf('failed'), ['accepted', 'in_transit']);
   });
@@ -34,10 +40,10 @@ describe('predecessorsOf', () => {
     }
   });
 
-  it('never allows a move out of a final status (delivered or failed)', () => {
+  it('never allows a move out of read or failed', () => {
     for (const next of MessageStatuses) {
       const from = predecessorsOf(next);
-      assert.ok(!from.includes('delivered'), `delivered → ${next}`);
+      assert.ok(!from.includes('read'), `read → ${next}`);
       assert.ok(!from.includes('failed'), `failed → ${next}`);
     }
   });
@@ -51,6 +57,48 @@ describe('predecessorsOf', () => {
   });
 });
 
+describe('deliveryPredecessorsOf (one channel, one recipient)', () => {
+  it('allows pending to move into sent', () => {
+    assert.deepEqual(deliveryPredecessorsOf('sent'), ['pending']);
+  });
+
+  it('allows pending and sent to move into delivered (a channel may skip sent)', () => {
+    assert.deepEqual(deliveryPredecessorsOf('delivered'), ['pending', 'sent']);
+  });
+
+  it('allows pending, sent and delivered to move into read', () => {
+    assert.deepEqual(deliveryPredecessorsOf('read'), ['pending', 'sent', 'delivered']);
+  });
+
+  it('allows only pending and sent to fail: what reached the recipient cannot fail afterwards', () => {
+    assert.deepEqual(deliveryPredecessorsOf('failed'), ['pending', 'sent']);
+  });
+
+  it('does not let a late delivered overwrite read', () => {
+    assert.ok(!deliveryPredecessorsOf('delivered').includes('read'));
+  });
+
+  it('never allows a move backwards or a repeat (property)', () => {
+    fc.assert(
+      fc.property(deliveryStatus, deliveryStatus, (a: DeliveryStatus, b: DeliveryStatus) => {
+        if (deliveryPredecessorsOf(b).includes(a)) assert.ok(!deliveryPredecessorsOf(a).includes(b), `${a} ⇄ ${b}`);
+        assert.ok(!deliveryPredecessorsOf(a).includes(a), `${a} → ${a}`);
+      }),
+    );
+  });
+
+  it('ends in the same status for any order of the same events, once read or failed is among them (property)', () => {
+    const apply = (events: DeliveryStatus[]) =>
+      events.reduce<DeliveryStatus>((current, next) => (deliveryPredecessorsOf(next).includes(current) ? next : current), 'pending');
+    fc.assert(
+      fc.property(fc.shuffledSubarray(['sent', 'delivered', 'read'] as DeliveryStatus[], { minLength: 1 }), (events: DeliveryStatus[]) => {
+        const final = apply(events);
+        assert.equal(final, events.includes('read') ? 'read' : events.includes('delivered') ? 'delivered' : 'sent');
+      }),
+    );
+  });
+});
+
 describe('settledStatus', () => {
   it('is undefined when there are no deliveries', () => {
     assert.equal(settledStatus([]), undefined);
@@ -60,47 +108,52 @@ describe('settledStatus', () => {
     assert.equal(settledStatus(['delivered', 'delivered', 'delivered']), 'delivered');
   });
 
+  it('is delivered when every delivery is delivered or read, but not all are read', () => {
+    assert.equal(settledStatus(['read', 'delivered']), 'delivered');
+  });
+
+  it('is read when every delivery is read', () => {
+    assert.equal(settledStatus(['read', 'read']), 'read');
+  });
+
   it('is failed when a single delivery failed', () => {
     assert.equal(settledStatus(['failed']), 'failed');
   });
 
-  it('is failed when any delivery failed and none is pending', () => {
-    assert.equal(settledStatus(['delivered', 'failed', 'delivered']), 'failed');
+  it('is failed when any delivery failed and none is pending or sent', () => {
+    assert.equal(settledStatus(['delivered', 'failed', 'read']), 'failed');
   });
 
   it('is undefined while a delivery is still pending, even if another already failed', () => {
     assert.equal(settledStatus(['failed', 'pending']), undefined);
   });
 
-  it('is undefined while a delivery is still pending, even if the others were delivered', () => {
-    assert.equal(settledStatus(['delivered', 'delivered', 'pending']), undefined);
+  it('is undefined while a delivery is only sent (handed over, not yet delivered)', () => {
+    assert.equal(settledStatus(['delivered', 'sent']), undefined);
   });
 
-  it('is undefined for any list that contains a pending delivery (property)', () => {
+  it('is undefined for any list that contains a pending or sent delivery (property)', () => {
     fc.assert(
-      fc.property(fc.array(deliveryStatus, { maxLength: 30 }), fc.nat(), (others: DeliveryStatus[], at: number) => {
-        const deliveries = [...others];
-        deliveries.splice(at % (others.length + 1), 0, 'pending');
-        assert.equal(settledStatus(deliveries), undefined);
-      }),
+      fc.property(
+        fc.array(deliveryStatus, { maxLength: 30 }),
+        fc.nat(),
+        fc.constantFrom<DeliveryStatus>('pending', 'sent'),
+        (others: DeliveryStatus[], at: number, unsettled: DeliveryStatus) => {
+          const deliveries = [...others];
+          deliveries.splice(at % (others.length + 1), 0, unsettled);
+          assert.equal(settledStatus(deliveries), undefined);
+        },
+      ),
     );
   });
 
   it('is failed for any list of settled deliveries that contains a failure (property)', () => {
-    const settled = fc.constantFrom<DeliveryStatus>('delivered', 'failed');
+    const settled = fc.constantFrom<DeliveryStatus>('delivered', 'read', 'failed');
     fc.assert(
       fc.property(fc.array(settled, { maxLength: 30 }), fc.nat(), (others: DeliveryStatus[], at: number) => {
         const deliveries = [...others];
         deliveries.splice(at % (others.length + 1), 0, 'failed');
         assert.equal(settledStatus(deliveries), 'failed');
-      }),
-    );
-  });
-
-  it('is delivered for any non-empty list of delivered deliveries (property)', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 50 }), (count: number) => {
-        assert.equal(settledStatus(Array<DeliveryStatus>(count).fill('delivered')), 'delivered');
       }),
     );
   });
@@ -114,12 +167,20 @@ describe('settledStatus', () => {
     );
   });
 
-  it('only ever settles on a final status (delivered or failed)', () => {
+  it('only ever settles on delivered, read or failed (property)', () => {
     fc.assert(
       fc.property(fc.array(deliveryStatus, { minLength: 1, maxLength: 30 }), (deliveries: DeliveryStatus[]) => {
         const status = settledStatus(deliveries);
-        assert.ok(status === undefined || status === 'delivered' || status === 'failed');
+        assert.ok(status === undefined || ['delivered', 'read', 'failed'].includes(status), String(status));
       }),
     );
+  });
+});
+
+describe('deliverySummary', () => {
+  it('counts the deliveries in each status and in all', () => {
+    assert.deepEqual(deliverySummary(['sent', 'read', 'read', 'failed']), {
+      total: 4, pending: 0, sent: 1, delivered: 0, read: 2, failed: 1,
+    });
   });
 });

@@ -59,7 +59,7 @@ async function acceptStatement(db: Db, requests: readonly AcceptRequest[], outbo
     ), counts AS (
       SELECT conversation_id, count(*) AS n FROM wanted GROUP BY conversation_id ORDER BY conversation_id
     ), next AS (
-      UPDATE conversations c SET last_seq = c.last_seq + counts.n
+      UPDATE conversations c SET last_seq = c.last_seq + counts.n, last_message_at = now()
       FROM counts WHERE c.id = counts.conversation_id
       RETURNING c.id, c.last_seq - counts.n AS base
     ), numbered AS (

@@ -1,7 +1,14 @@
 import { sql } from 'kysely';
 import type { ConversationType } from '../../domain/conversation-rules.ts';
-import type { Conversation, ConversationMetadata, ConversationStore } from '../../ports/conversation-store.ts';
+import type {
+  ActivityCursor,
+  Conversation,
+  ConversationMetadata,
+  ConversationStore,
+  ConversationSummary,
+} from '../../ports/conversation-store.ts';
 import type { Db } from './sql-database.ts';
+import { toMessage, type MessageRow } from './message-row.ts';
 
 interface ConversationRow {
   id: string;
@@ -50,6 +57,60 @@ export class SqlConversationStore implements ConversationStore {
         createdAt: row.created_at,
       }
     );
+  }
+
+  async listForMember(
+    userId: string,
+    page: { limit: number; after?: ActivityCursor },
+  ): Promise<{ conversations: ConversationSummary[]; next: ActivityCursor | null }> {
+    const { after } = page;
+    // The page is chosen first; the last message and unread count are then computed for its rows only.
+    const { rows } = await sql<ConversationRow & {
+      activity: Date | string;
+      activity_key: string;
+      last_message: MessageRow | null;
+      unread: number | string;
+    }>`
+      WITH page AS (
+        SELECT c.id, c.type, c.metadata, c.created_at, coalesce(c.last_message_at, c.created_at) AS activity,
+               me.last_read_seq
+        FROM conversation_members me JOIN conversations c ON c.id = me.conversation_id
+        WHERE me.user_id = ${userId}
+          ${after ? sql`AND (coalesce(c.last_message_at, c.created_at), c.id) < (${after.activityAt}::timestamptz, ${after.conversationId}::uuid)` : sql``}
+        ORDER BY activity DESC, c.id DESC
+        LIMIT ${page.limit + 1}
+      )
+      SELECT p.id, p.type, p.metadata, p.created_at, p.activity, p.activity::text AS activity_key,
+             array(SELECT user_id FROM conversation_members WHERE conversation_id = p.id ORDER BY position) AS members,
+             (SELECT to_jsonb(m) FROM messages m WHERE m.conversation_id = p.id ORDER BY m.seq DESC LIMIT 1) AS last_message,
+             (SELECT count(*) FROM messages m
+              WHERE m.conversation_id = p.id AND m.seq > p.last_read_seq AND m.from_user_id <> ${userId}) AS unread
+      FROM page p
+      ORDER BY p.activity DESC, p.id DESC`.execute(this.#db);
+    const shown = rows.slice(0, page.limit);
+    const last = shown.at(-1);
+    return {
+      conversations: shown.map((row) => ({
+        conversationId: row.id,
+        type: row.type,
+        metadata: row.metadata,
+        members: row.members,
+        createdAt: row.created_at,
+        lastActivityAt: new Date(row.activity),
+        lastMessage: row.last_message && toMessage(row.last_message),
+        unreadCount: Number(row.unread),
+      })),
+      next: rows.length > page.limit && last ? { activityAt: last.activity_key, conversationId: last.id } : null,
+    };
+  }
+
+  async findPrivate(userA: string, userB: string): Promise<string | undefined> {
+    const { rows } = await sql<{ id: string }>`
+      SELECT c.id FROM conversations c
+      JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = ${userA}
+      JOIN conversation_members b ON b.conversation_id = c.id AND b.user_id = ${userB}
+      WHERE c.type = 'private' ORDER BY c.created_at, c.id LIMIT 1`.execute(this.#db);
+    return rows[0]?.id;
   }
 
   async isMember(conversationId: string, userId: string): Promise<boolean | undefined> {

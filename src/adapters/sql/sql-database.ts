@@ -12,5 +12,10 @@ export interface SqlDatabase {
   db: Db;
   /** true when this process is the only one using the database (embedded PGlite) */
   exclusive: boolean;
+  /**
+   * LISTENs on a notification channel. `onNotify` gets each payload, or null after the connection was lost and
+   * found again (notifications sent meanwhile are gone). Resolves once listening; the function returned stops.
+   */
+  listen(channel: string, onNotify: (payload: string | null) => void): Promise<() => Promise<void>>;
   close(): Promise<void>;
 }

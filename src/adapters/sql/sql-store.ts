@@ -9,10 +9,14 @@ import { releaseStaleLeases } from './partition-leases.ts';
 import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
+import { SqlDeliveryStore } from './sql-delivery-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
+import { SqlIdentityStore } from './sql-identity-store.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
+import { SqlOutboxWriter } from './sql-outbox-writer.ts';
 import { SqlSettingsStore } from './sql-settings-store.ts';
+import { SqlUserEventStore } from './sql-user-event-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
 
 export interface SqlStoreOptions {
@@ -51,6 +55,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
   const { db } = database;
   await untilReachable(() => migrate(db), options.log);
   if (database.exclusive) await releaseStaleLeases(db);
+  const outboxWriter = new SqlOutboxWriter(options.outboxPartitions, () => options.outboxWakeup.notify());
   return {
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
@@ -60,8 +65,11 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
       outboxPartitions: options.outboxPartitions,
       onInserted: () => options.outboxWakeup.notify(),
     }),
+    deliveries: new SqlDeliveryStore(db, outboxWriter),
     settings: new SqlSettingsStore(db),
+    userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
+    identities: new SqlIdentityStore(db),
     outbox: new SqlOutbox(db, {
       ...options.loop,
       partitions: options.outboxPartitions,

@@ -1,11 +1,23 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Conversations } from '../../app/conversations.ts';
-import { conversationJson } from '../representations.ts';
-import { createConversationSchema, getConversationSchema } from '../schemas/conversation-schemas.ts';
+import type { ReadReceipts } from '../../app/read-receipts.ts';
+import { activityCursor } from '../cursors.ts';
+import { conversationJson, conversationSummaryJson } from '../representations.ts';
+import {
+  createConversationSchema,
+  getConversationSchema,
+  listConversationsSchema,
+  markReadSchema,
+} from '../schemas/conversation-schemas.ts';
 
-export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conversations }> = async (
+interface ConversationRouteOptions {
+  conversations: Conversations;
+  readReceipts: ReadReceipts;
+}
+
+export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRouteOptions> = async (
   app,
-  { conversations },
+  { conversations, readReceipts },
 ) => {
   app.post('/conversations', { schema: createConversationSchema }, async (request, reply) => {
     const { type, members, metadata } = request.body;
@@ -17,7 +29,29 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ conversations: Conv
     return reply.code(201).send(conversationJson(conversation));
   });
 
+  app.get('/conversations', { schema: listConversationsSchema }, async (request) => {
+    const { limit = 20, cursor } = request.query;
+    const page = await conversations.list(request.caller.userId, {
+      limit,
+      ...(cursor === undefined ? {} : { after: activityCursor.decode(cursor, 'cursor') }),
+    });
+    return {
+      conversations: page.conversations.map(conversationSummaryJson),
+      next_cursor: page.next && activityCursor.encode(page.next),
+    };
+  });
+
   app.get('/conversations/:id', { schema: getConversationSchema }, async (request) =>
     conversationJson(await conversations.get(request.caller.userId, request.params.id)),
   );
+
+  app.post('/conversations/:id/read', { schema: markReadSchema }, async (request) => {
+    const receipt = await readReceipts.markRead(request.caller.userId, request.params.id, request.body.up_to_seq);
+    return {
+      conversation_id: receipt.conversationId,
+      user_id: receipt.userId,
+      up_to_seq: receipt.upToSeq,
+      messages_marked_read: receipt.marked,
+    };
+  });
 };

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { ReadMessages } from '../../app/read-messages.ts';
 import type { SendMessage } from '../../app/send-message.ts';
+import { validationError } from '../../domain/errors.ts';
 import { DEFAULT_PRIORITY, type Payload } from '../../domain/message.ts';
 import { acceptedJson, messageDetailJson, messageJson } from '../representations.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
@@ -43,9 +44,30 @@ export const messageRoutes: FastifyPluginAsyncTypebox<MessageRouteOptions> = asy
   });
 
   app.get('/conversations/:id/messages', { schema: listMessagesSchema }, async (request) => {
-    const { limit = DEFAULT_PAGE_LIMIT, offset = 0, after_seq: afterSeq, before_seq: beforeSeq } = request.query;
-    const page = await readMessages.list(request.caller.userId, request.params.id, { limit, offset, afterSeq, beforeSeq });
-    return { conversation_id: request.params.id, messages: page.messages.map(messageJson), total: page.total, limit, offset };
+    const { limit = DEFAULT_PAGE_LIMIT, offset, after_seq: afterSeq, before_seq: beforeSeq } = request.query;
+    const conversationId = request.params.id;
+    const caller = request.caller.userId;
+    if (afterSeq === undefined && beforeSeq === undefined) {
+      const page = await readMessages.list(caller, conversationId, { limit, offset: offset ?? 0 });
+      return { conversation_id: conversationId, messages: page.messages.map(messageJson), total: page.total, limit, offset: offset ?? 0 };
+    }
+    if (offset !== undefined) throw validationError('offset', 'cannot be combined with after_seq or before_seq');
+    const page = await readMessages.listBySeq(caller, conversationId, {
+      limit,
+      ...(afterSeq === undefined ? {} : { afterSeq }),
+      ...(beforeSeq === undefined ? {} : { beforeSeq }),
+    });
+    // Reading on continues after the last seq of the page (also to poll for newer ones); scrolling back, before the first.
+    const nextAfter = page.messages.at(-1)?.seq ?? afterSeq;
+    const nextBefore = page.messages[0]?.seq;
+    return {
+      conversation_id: conversationId,
+      messages: page.messages.map(messageJson),
+      limit,
+      has_more: page.hasMore,
+      ...(nextAfter === undefined ? {} : { next_after_seq: nextAfter }),
+      ...(nextBefore === undefined ? {} : { next_before_seq: nextBefore }),
+    };
   });
 
   app.get('/messages/:id', { schema: getMessageSchema }, async (request) => {

@@ -88,3 +88,107 @@ export const getConversationSchema = {
   params: ConversationParams,
   response: { 200: ConversationSchema, ...problems([400, 401, 403, 404], { 400: badId }) },
 };
+
+const LastMessage = Type.Union(
+  [
+    Type.Object({
+      message_id: Uuid(),
+      seq: Type.Integer(),
+      from: Uuid(),
+      payload: Type.Object({ type: Type.String(), text: Type.Optional(Type.String()), file_id: Type.Optional(Uuid()) }),
+      status: Type.String(),
+      created_at: Timestamp('When it was accepted'),
+    }),
+    Type.Null(),
+  ],
+  { description: 'The most recent message, or null when there is none yet' },
+);
+
+const ConversationSummarySchema = Type.Object({
+  ...ConversationSchema.properties,
+  last_activity_at: Timestamp('When the last message was accepted (or the conversation created)'),
+  last_message: LastMessage,
+  unread_count: Type.Integer({ description: "Messages from others after the caller's read pointer" }),
+});
+
+export const listConversationsSchema = {
+  tags: ['conversations'],
+  summary: "The caller's conversations, most recent activity first",
+  description: 'Cursor-paginated: pass `next_cursor` back as `cursor` for the next page; it is null on the last page.',
+  security: [{ bearer: [] }],
+  querystring: Type.Object({
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 512, description: 'next_cursor of the previous page' })),
+  }),
+  response: {
+    200: Type.Object(
+      { conversations: Type.Array(ConversationSummarySchema), next_cursor: Type.Union([Type.String(), Type.Null()]) },
+      {
+        examples: [
+          {
+            conversations: [
+              {
+                conversation_id: '5c4b3a29-1807-4f6e-9d5c-4b3a2918f7e6',
+                type: 'private',
+                members: ['3f2b8c1e-6a4d-4e8b-9c7a-2d5e1f0a9b3c', '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a'],
+                metadata: {},
+                created_at: '2026-11-24T12:00:00.000Z',
+                last_activity_at: '2026-11-24T12:05:00.000Z',
+                last_message: {
+                  message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
+                  seq: 7,
+                  from: '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
+                  payload: { type: 'text', text: 'See you at 3' },
+                  status: 'delivered',
+                  created_at: '2026-11-24T12:05:00.000Z',
+                },
+                unread_count: 2,
+              },
+            ],
+            next_cursor: null,
+          },
+        ],
+      },
+    ),
+    ...problems([400, 401], {
+      400: { error_code: 'VALIDATION_FAILED', detail: 'cursor: is not a cursor this API issued', field_errors: { cursor: ['is not a cursor this API issued'] } },
+    }),
+  },
+};
+
+export const markReadSchema = {
+  tags: ['conversations'],
+  summary: 'Read receipt: everything up to a seq is read by the caller',
+  description:
+    "Moves the caller's read pointer forward (never back, never past the last message) and marks the caller's " +
+    'deliveries of those messages read on every channel, so their senders see them read.',
+  security: [{ bearer: [] }],
+  params: ConversationParams,
+  body: Type.Object(
+    { up_to_seq: Type.Integer({ minimum: 0, description: 'The seq of the last message read' }) },
+    { additionalProperties: false, examples: [{ up_to_seq: 42 }] },
+  ),
+  response: {
+    200: Type.Object(
+      {
+        conversation_id: Uuid(),
+        user_id: Uuid(),
+        up_to_seq: Type.Integer({ description: "The caller's read pointer now" }),
+        messages_marked_read: Type.Integer({ description: 'Messages this receipt marked read' }),
+      },
+      {
+        examples: [
+          {
+            conversation_id: '5c4b3a29-1807-4f6e-9d5c-4b3a2918f7e6',
+            user_id: '8d7e6f5a-4b3c-4d2e-8f1a-0b9c8d7e6f5a',
+            up_to_seq: 42,
+            messages_marked_read: 3,
+          },
+        ],
+      },
+    ),
+    ...problems([400, 401, 403, 404, 413], {
+      400: { error_code: 'VALIDATION_FAILED', detail: 'up_to_seq: is required', field_errors: { up_to_seq: ['is required'] } },
+    }),
+  },
+};

@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ALL_CHANNELS } from '../../domain/channels.ts';
 import { DEFAULT_PRIORITY, MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
 import { DeliveryStatuses, MessageStatuses } from '../../domain/message-status.ts';
-import { badId, PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
+import { badId, PageLimit, problems, Timestamp, Uuid } from './common.ts';
 
 const example = {
   message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
@@ -102,18 +102,23 @@ const messageExample = {
   created_at: '2026-11-24T12:00:00.000Z',
 };
 
+const Seq = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
+
 export const ListMessagesQuery = Type.Object({
   limit: PageLimit,
-  offset: PageOffset,
-  after_seq: Type.Optional(Type.Integer({ minimum: 0, description: 'Cursor: only messages with a greater seq (page forward)' })),
-  before_seq: Type.Optional(
-    Type.Integer({ minimum: 1, description: 'Cursor: only messages with a smaller seq; alone, the last `limit` before it (scroll back)' }),
-  ),
+  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip this many messages (offset paging, with total)' })),
+  after_seq: Seq('Cursor paging: the messages after this seq, oldest first'),
+  before_seq: Seq('Cursor paging: the messages just before this seq (scrolling back), oldest first'),
 });
 
 export const listMessagesSchema = {
   tags: ['messages'],
-  summary: "A conversation's messages in send order (by seq), paged by offset or by seq cursor",
+  summary: "A conversation's messages in send order (by seq)",
+  description:
+    'Two ways to page. By offset (`limit`, `offset`): the page and `total`. By cursor (`after_seq` and/or ' +
+    '`before_seq`): the page next to that seq, `has_more`, and the cursor for the next page ' +
+    '(`next_after_seq` reading on, `next_before_seq` scrolling back); it costs the same at any depth. ' +
+    '`offset` cannot be combined with a cursor.',
   security: [{ bearer: [] }],
   params: Type.Object({ id: Uuid('Conversation id') }),
   querystring: ListMessagesQuery,
@@ -122,11 +127,19 @@ export const listMessagesSchema = {
       {
         conversation_id: Uuid(),
         messages: Type.Array(MessageSchema),
-        total: Type.Integer(),
         limit: Type.Integer(),
-        offset: Type.Integer(),
+        total: Type.Optional(Type.Integer({ description: 'Offset paging: messages in the conversation' })),
+        offset: Type.Optional(Type.Integer()),
+        has_more: Type.Optional(Type.Boolean({ description: 'Cursor paging: more messages lie in the direction read' })),
+        next_after_seq: Type.Optional(Type.Integer({ description: 'Cursor paging: after_seq for the next page' })),
+        next_before_seq: Type.Optional(Type.Integer({ description: 'Cursor paging: before_seq for the previous page' })),
       },
-      { examples: [{ conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 }] },
+      {
+        examples: [
+          { conversation_id: example.conversation_id, messages: [messageExample], total: 1, limit: 50, offset: 0 },
+          { conversation_id: example.conversation_id, messages: [messageExample], limit: 50, has_more: false, next_after_seq: 1 },
+        ],
+      },
     ),
     ...problems([400, 401, 403, 404], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'limit: must be <= 100', field_errors: { limit: ['must be <= 100'] } },
@@ -141,13 +154,29 @@ const MessageDetailSchema = Type.Object(
     status_history: Type.Array(
       Type.Object({ status: Type.Enum([...MessageStatuses]), reason: Type.Union([Type.String(), Type.Null()]), at: Timestamp('') }),
     ),
+    delivery_summary: Type.Object(
+      {
+        total: Type.Integer(),
+        ...Object.fromEntries(DeliveryStatuses.map((status) => [status, Type.Integer()])),
+      },
+      { description: 'How many deliveries (channel × recipient) are in each status' },
+    ),
     deliveries: Type.Array(
       Type.Object({
         channel: Type.String(),
         recipient_id: Uuid(),
         status: Type.Enum([...DeliveryStatuses]),
         reason: Type.Union([Type.String(), Type.Null()]),
+        provider_message_id: Type.Union([Type.String(), Type.Null()], { description: "The channel's own id for it" }),
         updated_at: Timestamp(''),
+        history: Type.Array(
+          Type.Object({
+            status: Type.Enum([...DeliveryStatuses]),
+            reason: Type.Union([Type.String(), Type.Null()]),
+            channel_at: Type.Union([Timestamp('When the channel says it happened'), Type.Null()]),
+            recorded_at: Timestamp('When the hub recorded it'),
+          }),
+        ),
       }),
     ),
   },
@@ -161,8 +190,21 @@ const MessageDetailSchema = Type.Object(
           { status: 'in_transit', reason: null, at: '2026-11-24T12:00:00.020Z' },
           { status: 'delivered', reason: null, at: '2026-11-24T12:00:00.040Z' },
         ],
+        delivery_summary: { total: 1, pending: 0, sent: 0, delivered: 1, read: 0, failed: 0 },
         deliveries: [
-          { channel: 'whatsapp', recipient_id: example.to, status: 'delivered', reason: null, updated_at: '2026-11-24T12:00:00.040Z' },
+          {
+            channel: 'whatsapp',
+            recipient_id: example.to,
+            status: 'delivered',
+            reason: null,
+            provider_message_id: 'whatsapp-6b1f0e2d-3c4a-4b5d-8e6f-7a8b9c0d1e2f',
+            updated_at: '2026-11-24T12:00:00.040Z',
+            history: [
+              { status: 'pending', reason: null, channel_at: null, recorded_at: '2026-11-24T12:00:00.020Z' },
+              { status: 'sent', reason: null, channel_at: '2026-11-24T12:00:00.031Z', recorded_at: '2026-11-24T12:00:00.040Z' },
+              { status: 'delivered', reason: null, channel_at: '2026-11-24T12:00:00.031Z', recorded_at: '2026-11-24T12:00:00.040Z' },
+            ],
+          },
         ],
       },
     ],

@@ -13,6 +13,11 @@ export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> 
     return {
       db,
       exclusive: true,
+      async listen(channel, onNotify) {
+        // One process holds the embedded database, so a notification never has a connection to get lost on.
+        const unlisten = await pglite.listen(channel, (payload) => onNotify(payload));
+        return unlisten;
+      },
       async close() {
         await db.destroy();
         await unlock();

@@ -1,13 +1,13 @@
 import { Worker } from 'node:worker_threads';
 import type { PGlite } from '@electric-sql/pglite';
-import { deserializeError, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
+import { deserializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
 type Results = { rows: unknown[]; affectedRows?: number };
 type Body<R> = R extends unknown ? Omit<R, 'id'> : never;
 
 /**
  * PGlite on its own thread (pglite-thread.ts), seen through the part of PGlite's interface that Kysely's
- * PGlite dialect uses: query, transaction, ready, close. Same semantics: statements run one at a time, and a
+ * PGlite dialect uses (query, transaction, ready, close) plus listen. Same semantics: statements run one at a time, and a
  * query outside a transaction waits until the open transaction ends.
  */
 export class PGliteOnThread {
@@ -15,6 +15,7 @@ export class PGliteOnThread {
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
   #nextId = 1;
   #closed = false;
+  readonly #listeners = new Map<number, (payload: string) => void>();
   readonly waitReady: Promise<void>;
   ready = false;
 
@@ -24,7 +25,8 @@ export class PGliteOnThread {
       this.#pending.set(0, { resolve: () => ((this.ready = true), resolve()), reject });
       this.#worker.once('error', reject);
     });
-    this.#worker.on('message', (reply: ThreadReply) => {
+    this.#worker.on('message', (reply: ThreadReply | ThreadNotification) => {
+      if ('listener' in reply) return this.#listeners.get(reply.listener)?.(reply.payload);
       const waiter = this.#pending.get(reply.id);
       this.#pending.delete(reply.id);
       if (reply.ok) waiter?.resolve(reply.value);
@@ -74,6 +76,16 @@ export class PGliteOnThread {
     }
     await this.#call({ op: 'end', tx, commit: true });
     return result;
+  }
+
+  /** LISTENs on a channel; resolves once listening, with the function that stops. */
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    const listener = await this.#call<number>({ op: 'listen', channel });
+    this.#listeners.set(listener, onNotify);
+    return async () => {
+      this.#listeners.delete(listener);
+      await this.#call({ op: 'unlisten', listener });
+    };
   }
 
   async close(): Promise<void> {

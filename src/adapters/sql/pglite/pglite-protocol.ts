@@ -3,11 +3,19 @@ export type ThreadRequest =
   | { id: number; op: 'query'; tx: number | undefined; sql: string; params: unknown[] }
   | { id: number; op: 'begin' }
   | { id: number; op: 'end'; tx: number; commit: boolean }
+  | { id: number; op: 'listen'; channel: string }
+  | { id: number; op: 'unlisten'; listener: number }
   | { id: number; op: 'close' };
 
 export type ThreadReply =
   | { id: number; ok: true; value: unknown }
   | { id: number; ok: false; error: SerializedError };
+
+/** A NOTIFY on a channel someone LISTENs to, sent unasked. */
+export interface ThreadNotification {
+  listener: number;
+  payload: string;
+}
 
 /** A database error as plain data: structured cloning would drop its SQLSTATE and details. */
 export type SerializedError = Record<string, unknown> & { message: string };

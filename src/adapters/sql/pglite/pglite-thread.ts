@@ -1,11 +1,11 @@
 /**
  * The thread that owns the embedded database. PGlite runs PostgreSQL in WebAssembly on the thread that calls
  * it; here that is not the event loop serving HTTP, so on a machine with two cores the database and the API
- * each get one. Queries and transactions come in as messages (pglite-protocol.ts).
+ * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
-import { serializeError, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
+import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
 const port = parentPort!;
 const pglite = await PGlite.create(workerData.dir as string);
@@ -19,6 +19,8 @@ interface OpenTransaction {
 
 const transactions = new Map<number, OpenTransaction>();
 let nextTransaction = 1;
+const listeners = new Map<number, () => Promise<void>>();
+let nextListener = 1;
 
 const reply = (message: ThreadReply) => port.postMessage(message);
 
@@ -60,6 +62,16 @@ async function handle(request: ThreadRequest): Promise<unknown> {
       await open.done;
       return null;
     }
+    case 'listen': {
+      const listener = nextListener++;
+      const notify = (payload: string) => port.postMessage({ listener, payload } satisfies ThreadNotification);
+      listeners.set(listener, await pglite.listen(request.channel, notify));
+      return listener;
+    }
+    case 'unlisten':
+      await listeners.get(request.listener)?.();
+      listeners.delete(request.listener);
+      return null;
     case 'close':
       await pglite.close();
       return null;

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Logger } from '../../../ports/logger.ts';
 import type { SqlDatabase } from '../sql-database.ts';
+import { listenOnPostgres } from './postgres-listener.ts';
 
 export interface PostgresOptions {
   url: string;
@@ -21,5 +22,10 @@ export function openPostgresDatabase({ url, poolSize, log }: PostgresOptions): S
   pool.on('error', lost);
   pool.on('connect', (client) => client.on('error', lost));
   const db = new Kysely({ dialect: new PostgresDialect({ pool }) });
-  return { db, exclusive: false, close: () => db.destroy() };
+  return {
+    db,
+    exclusive: false,
+    listen: (channel, onNotify) => listenOnPostgres(url, channel, onNotify, log),
+    close: () => db.destroy(),
+  };
 }

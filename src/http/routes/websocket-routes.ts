@@ -1,0 +1,74 @@
+import type {} from '@fastify/websocket';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { WebSocket } from 'ws';
+import type { LiveEvents, LiveSession } from '../../app/live-events.ts';
+import type { UserEvent } from '../../ports/user-event-store.ts';
+import { websocketSchema } from '../schemas/websocket-schemas.ts';
+
+interface WebSocketRouteOptions {
+  liveEvents: LiveEvents;
+  heartbeatMs: number;
+}
+
+/** Close codes of our own (4000–4999 are the application's). */
+export const CloseCodes = { TOKEN_EXPIRED: 4001, TOO_SLOW: 4008, GOING_AWAY: 1001 } as const;
+
+/** A client that lets this much pile up unsent is dropped rather than buffered without end. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> = async (app, { liveEvents, heartbeatMs }) => {
+  app.get('/ws', { websocket: true, schema: websocketSchema }, async (socket, request) => {
+    const { userId, expiresAt } = request.caller;
+    const frame = (value: object) => socket.send(JSON.stringify(value));
+    let session: LiveSession | undefined;
+
+    const sink = {
+      send(event: UserEvent) {
+        if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+          socket.close(CloseCodes.TOO_SLOW, 'client too slow: reconnect with last_event_id');
+          return false;
+        }
+        frame({ type: event.type, id: event.eventId, occurred_at: event.occurredAt.toISOString(), data: event.data });
+        return true;
+      },
+      gap(from: number, to: number) {
+        frame({ type: 'resync', missed_from: from, missed_to: to, detail: 'events older than the retention window were discarded; reload state over REST' });
+      },
+    };
+
+    let alive = true;
+    const heartbeat = setInterval(() => {
+      if (!alive) return socket.terminate();
+      alive = false;
+      socket.ping();
+    }, heartbeatMs);
+    const expiry = setTimeout(() => socket.close(CloseCodes.TOKEN_EXPIRED, 'token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
+    const cleanUp = () => {
+      clearInterval(heartbeat);
+      clearTimeout(expiry);
+      session?.close();
+    };
+    socket.on('pong', () => (alive = true));
+    socket.on('close', cleanUp);
+    socket.on('message', (raw) => onClientFrame(socket, raw.toString(), (afterEventId) => session?.resume(afterEventId)));
+
+    frame({ type: 'ready', user_id: userId, heartbeat_ms: heartbeatMs, expires_at: expiresAt.toISOString() });
+    session = await liveEvents.open(userId, request.query.last_event_id, sink);
+    if (socket.readyState !== socket.OPEN) session.close();
+  });
+};
+
+/** Frames a client may send: `{"type":"resume","last_event_id":n}` and `{"type":"ping"}`. */
+function onClientFrame(socket: WebSocket, text: string, resume: (afterEventId: number) => void): void {
+  let message: { type?: unknown; last_event_id?: unknown };
+  try {
+    message = JSON.parse(text);
+  } catch {
+    message = {};
+  }
+  if (message.type === 'ping') return socket.send(JSON.stringify({ type: 'pong' }));
+  if (message.type === 'resume' && Number.isSafeInteger(message.last_event_id) && (message.last_event_id as number) >= 0) {
+    return resume(message.last_event_id as number);
+  }
+  socket.send(JSON.stringify({ type: 'error', detail: 'frames are {"type":"ping"} or {"type":"resume","last_event_id":<integer>}' }));
+}

@@ -1,0 +1,90 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { LiveEvents } from '../../src/app/live-events.ts';
+import type { FeedListener, UserEvent, UserEventEntry, UserEventStore } from '../../src/ports/user-event-store.ts';
+
+/** A feed in memory: enough of the port to drive LiveEvents. */
+class MemoryFeeds implements UserEventStore {
+  readonly events = new Map<string, UserEvent[]>();
+  #listener: FeedListener | undefined;
+
+  async append(entries: readonly UserEventEntry[]): Promise<void> {
+    for (const entry of entries) {
+      const feed = this.events.get(entry.userId) ?? [];
+      feed.push({ eventId: (feed.at(-1)?.eventId ?? 0) + 1, type: entry.type, occurredAt: entry.occurredAt, data: entry.data });
+      this.events.set(entry.userId, feed);
+    }
+    this.#listener?.([...new Set(entries.map((entry) => entry.userId))]);
+  }
+  async read(userId: string, after: number, limit: number): Promise<UserEvent[]> {
+    await new Promise((resolve) => setImmediate(resolve));
+    return (this.events.get(userId) ?? []).filter((event) => event.eventId > after).slice(0, limit);
+  }
+  async head(userId: string): Promise<number> {
+    return this.events.get(userId)?.at(-1)?.eventId ?? 0;
+  }
+  async listen(listener: FeedListener): Promise<() => Promise<void>> {
+    this.#listener = listener;
+    return async () => void (this.#listener = undefined);
+  }
+  async prune(): Promise<number> {
+    return 0;
+  }
+  dropBefore(userId: string, eventId: number): void {
+    this.events.set(userId, (this.events.get(userId) ?? []).filter((event) => event.eventId >= eventId));
+  }
+}
+
+const entry = (n: number): UserEventEntry => ({ userId: 'u', key: `k${n}`, type: 'message.created', occurredAt: new Date(), data: { n } });
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
+}
+
+describe('LiveEvents', () => {
+  it('sends every event once and in order while appends keep announcing', async () => {
+    const feeds = new MemoryFeeds();
+    const live = new LiveEvents(feeds);
+    await live.start();
+    const sent: number[] = [];
+    await live.open('u', 0, { send: (event) => (sent.push(event.eventId), true), gap: () => assert.fail('no gap') });
+    for (let n = 1; n <= 300; n++) await feeds.append([entry(n)]);
+    await until(() => sent.length >= 300);
+    assert.deepEqual(sent, Array.from({ length: 300 }, (_, i) => i + 1));
+  });
+
+  it('starts after the feed head when no last event id is given', async () => {
+    const feeds = new MemoryFeeds();
+    await feeds.append([entry(1), entry(2)]);
+    const live = new LiveEvents(feeds);
+    await live.start();
+    const sent: number[] = [];
+    await live.open('u', undefined, { send: (event) => (sent.push(event.eventId), true), gap: () => {} });
+    await feeds.append([entry(3)]);
+    await until(() => sent.length >= 1);
+    assert.deepEqual(sent, [3]);
+  });
+
+  it('reports the ids dropped from the feed before the client got them', async () => {
+    const feeds = new MemoryFeeds();
+    await feeds.append([entry(1), entry(2), entry(3), entry(4)]);
+    feeds.dropBefore('u', 3);
+    const live = new LiveEvents(feeds);
+    const gaps: Array<[number, number]> = [];
+    const sent: number[] = [];
+    await live.open('u', 0, { send: (event) => (sent.push(event.eventId), true), gap: (from, to) => gaps.push([from, to]) });
+    await until(() => sent.length >= 2);
+    assert.deepEqual(gaps, [[1, 2]]);
+    assert.deepEqual(sent, [3, 4]);
+  });
+
+  it('ends the session when the sink cannot keep up', async () => {
+    const feeds = new MemoryFeeds();
+    await feeds.append([entry(1), entry(2), entry(3)]);
+    const live = new LiveEvents(feeds);
+    let calls = 0;
+    await live.open('u', 0, { send: () => (calls++, false), gap: () => {} });
+    await until(() => calls > 0 && live.size === 0);
+    assert.equal(calls, 1);
+  });
+});
