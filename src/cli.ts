@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { DomainError } from './domain/errors.ts';
 import { openHub, type Hub } from './main.ts';
 import { startApi } from './roles/api-role.ts';
+import { startCleanup } from './roles/cleanup-role.ts';
 import { startConnector } from './roles/connector-role.ts';
 import type { RunningRole } from './roles/role.ts';
 import { startRelay } from './roles/relay-role.ts';
@@ -16,6 +17,7 @@ const USAGE = `Usage: chat4all <command>
   relay                     the outbox relay (outbox -> bus)
   router                    the message router (message_processing -> <channel>_outgoing)
   connector <channel>       one channel connector, e.g. whatsapp or instagram
+  cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
 
@@ -48,15 +50,16 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | `connector:${string}`;
+type Starter = 'api' | 'relay' | 'router' | 'cleanup' | `connector:${string}`;
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
     case 'start':
-      return ['api', 'relay', 'router', 'connector:*'];
+      return ['api', 'relay', 'router', 'connector:*', 'cleanup'];
     case 'api':
     case 'relay':
     case 'router':
+    case 'cleanup':
       return [command];
     case 'connector':
       if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
@@ -70,6 +73,7 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'api') return startApi(hub, print);
   if (starter === 'relay') return startRelay(hub);
   if (starter === 'router') return startRouter(hub);
+  if (starter === 'cleanup') return startCleanup(hub);
   const channel = starter.slice('connector:'.length);
   if (channel !== '*') return startConnector(hub, channel, print);
   const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
+import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
+import { S3BlobStorage } from './adapters/s3/s3-blob-storage.ts';
 import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
 import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
@@ -10,6 +12,12 @@ import { openSqlStore } from './adapters/sql/sql-store.ts';
 import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
+import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
+import { CleanupUploads } from './app/cleanup-uploads.ts';
+import { CompleteUpload } from './app/complete-upload.ts';
+import { FileAvailability } from './app/file-availability.ts';
+import { FileDownloads } from './app/file-downloads.ts';
+import { FileUploads } from './app/file-uploads.ts';
 import { Conversations } from './app/conversations.ts';
 import { ReadMessages } from './app/read-messages.ts';
 import { RegisterUser } from './app/register-user.ts';
@@ -17,7 +25,8 @@ import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UserDirectory } from './app/user-directory.ts';
 import { createChannels } from './channels/registry.ts';
-import type { Config } from './config.ts';
+import type { Config, StorageConfig } from './config.ts';
+import type { BlobStorage } from './ports/blob-storage.ts';
 import type { ChannelConnector } from './ports/channel-connector.ts';
 import type { MessageBus } from './ports/message-bus.ts';
 import type { Store } from './ports/store.ts';
@@ -37,6 +46,12 @@ export interface Hub {
   conversations: Conversations;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  storage: BlobStorage;
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
+  fileAvailability: FileAvailability;
+  cleanupUploads: CleanupUploads;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -69,15 +84,22 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
         log: busLog,
       })
     : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
+  const storage = openStorage(config.storage);
+  await storage.prepare().catch(async (error: unknown) => {
+    await Promise.all([bus.close(), store.close()]);
+    throw error;
+  });
   const mode = [
     config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
     config.kafkaBootstrapServers ? `Kafka at ${config.kafkaBootstrapServers.join(',')}` : 'bus on the database',
+    config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
   ].join(', ');
 
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
+  const urlTtlMs = config.uploadUrlTtlSeconds * 1000;
   return {
     config,
     log,
@@ -92,12 +114,25 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     conversations,
     sendMessage: new SendMessage(store.messages, store.files, conversations),
     readMessages: new ReadMessages(store.messages, conversations),
+    storage,
+    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret), { chunkSize: config.fileChunkSize, urlTtlMs }),
+    completeUpload: new CompleteUpload(store.files, storage),
+    fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
+    fileAvailability: new FileAvailability(store.files, storage),
+    cleanupUploads: new CleanupUploads(store.files, storage, config.uploadMaxAgeSeconds * 1000, log.child({ role: 'cleanup' })),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();
       await store.close();
     },
   };
+}
+
+/** Download URLs are handed out right before the client follows them: a few minutes is plenty. */
+const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
+
+function openStorage(config: StorageConfig): BlobStorage {
+  return config.kind === 's3' ? new S3BlobStorage(config) : new DiskBlobStorage(config.dir);
 }
 
 /** A connection string without its password, for banners and logs. */

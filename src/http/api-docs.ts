@@ -26,6 +26,7 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
         { name: 'users', description: 'Who is here' },
         { name: 'conversations', description: 'Private and group conversations' },
         { name: 'messages', description: 'Sending and reading messages' },
+        { name: 'files', description: 'Resumable uploads up to 2 GiB, verified by SHA-256, and downloads' },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },

@@ -3,7 +3,10 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
+import type { CompleteUpload } from '../app/complete-upload.ts';
 import type { Conversations } from '../app/conversations.ts';
+import type { FileDownloads } from '../app/file-downloads.ts';
+import type { FileUploads } from '../app/file-uploads.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
@@ -14,8 +17,10 @@ import { bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
+import { fileRoutes } from './routes/file-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
+import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -26,6 +31,9 @@ export interface HttpServices {
   conversations: Conversations;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -82,8 +90,11 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(userRoutes, { directory: services.directory });
       await v1.register(conversationRoutes, { conversations: services.conversations });
       await v1.register(messageRoutes, services);
+      await v1.register(fileRoutes, services);
     },
     { prefix: '/v1' },
   );
+  // Beside the bearer-protected scope: presigned URLs carry their own authorization.
+  await app.register(signedUploadRoutes, { prefix: '/v1', fileUploads: services.fileUploads });
   return app;
 }
