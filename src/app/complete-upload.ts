@@ -64,7 +64,7 @@ export class CompleteUpload {
     // the next completion takes over from the assembled object.
     const { sha256, size } = await digest(await this.#storage.read(target.key));
     if (sha256 !== checksum || size !== claimed.fileSize) {
-      await this.#files.returnToUploading(fileId, await this.#storage.reopen(target, parts, claimed.contentType));
+      await this.#files.returnToUploading(fileId, await this.#storage.reopen(target, parts));
       throw new DomainError(
         ErrorCodes.CHECKSUM_MISMATCH,
         `Checksum validation failed: file may be corrupted. The stored file's SHA-256 is ${sha256}, the checksum sent is ` +

@@ -68,7 +68,7 @@ export class FileUploads {
       );
     }
     const fileId = randomUUID();
-    const uploadId = await this.#storage.startUpload(fileId, request.contentType);
+    const uploadId = await this.#storage.startUpload(fileId);
     const file = await this.#files.create({
       fileId,
       uploaderId: callerId,

@@ -28,7 +28,7 @@ export interface BlobStorage {
   readonly name: string;
   /** Creates what the storage needs (directory, bucket) if it is missing. */
   prepare(): Promise<void>;
-  startUpload(key: string, contentType: string): Promise<string>;
+  startUpload(key: string): Promise<string>;
   /** Stores part `index` from `body`, which yields exactly `size` bytes or fails; replaces an earlier one. */
   writePart(target: UploadTarget, index: number, body: Readable, size: number): Promise<void>;
   /** Makes part `index` count as not uploaded (after its bytes were found corrupt). */
@@ -42,7 +42,7 @@ export interface BlobStorage {
   /** Joins `parts` (in index order) into the object at `target.key`. */
   assemble(target: UploadTarget, parts: readonly StoredPart[]): Promise<void>;
   /** Undoes `assemble` after the object failed verification: the parts are back, the object gone. */
-  reopen(target: UploadTarget, parts: readonly StoredPart[], contentType: string): Promise<string>;
+  reopen(target: UploadTarget, parts: readonly StoredPart[]): Promise<string>;
   /** Drops what `assemble` left behind once the object is verified. */
   finish(target: UploadTarget): Promise<void>;
   /** Deletes the upload's parts and its object, whatever state they are in. */

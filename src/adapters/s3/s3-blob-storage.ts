@@ -65,16 +65,20 @@ export class S3BlobStorage implements BlobStorage {
     }
   }
 
-  async startUpload(key: string, contentType: string): Promise<string> {
-    const { UploadId } = await this.#client.send(
-      new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: key, ContentType: contentType }),
-    );
+  /** Objects carry no metadata of their own: downloads get their Content-Type and name from the hub's records. */
+  async startUpload(key: string): Promise<string> {
+    const { UploadId } = await this.#client.send(new CreateMultipartUploadCommand({ Bucket: this.#bucket, Key: key }));
     if (!UploadId) throw new Error('the S3 server returned no UploadId');
     return UploadId;
   }
 
   async writePart(target: UploadTarget, index: number, body: Readable, size: number): Promise<void> {
-    await this.#client.send(new UploadPartCommand({ ...this.#part(target, index), Body: body, ContentLength: size }));
+    // A body that fails midway must end the request at once: the server would otherwise wait for the rest.
+    const abort = new AbortController();
+    body.once('error', () => abort.abort());
+    await this.#client.send(new UploadPartCommand({ ...this.#part(target, index), Body: body, ContentLength: size }), {
+      abortSignal: abort.signal,
+    });
   }
 
   /** S3 cannot delete one part; an empty part replaces it, and empty parts are never listed. */
@@ -116,8 +120,8 @@ export class S3BlobStorage implements BlobStorage {
   }
 
   /** An assembled object cannot be split back, so a new multipart upload copies its parts server-side. */
-  async reopen(target: UploadTarget, parts: readonly StoredPart[], contentType: string): Promise<string> {
-    const uploadId = await this.startUpload(target.key, contentType);
+  async reopen(target: UploadTarget, parts: readonly StoredPart[]): Promise<string> {
+    const uploadId = await this.startUpload(target.key);
     const ranges = parts.map((part, position) => {
       const start = parts.slice(0, position).reduce((sum, earlier) => sum + earlier.size, 0);
       return { index: part.index, range: `bytes=${start}-${start + part.size - 1}` };
