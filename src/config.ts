@@ -1,18 +1,18 @@
 import path from 'node:path';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
 
+export interface S3Config {
+  endpoint: string;
+  /** The endpoint clients reach, for presigned URLs (the same as `endpoint` unless a proxy or container network differs). */
+  publicEndpoint: string;
+  region: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+}
+
 /** Where file bytes go: a directory of the hub's own, or an S3-compatible object store. */
-export type StorageConfig =
-  | { kind: 'disk'; dir: string }
-  | {
-      kind: 's3';
-      endpoint: string;
-      publicEndpoint: string;
-      region: string;
-      bucket: string;
-      accessKey: string;
-      secretKey: string;
-    };
+export type StorageConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & S3Config);
 
 /** Everything the hub can be told from outside. Only this module reads the environment. */
 export interface Config {

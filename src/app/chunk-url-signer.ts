@@ -25,7 +25,7 @@ export class ChunkUrlSigner {
   url(fileId: string, chunkId: number, expiresAt: Date): string {
     const expires = Math.floor(expiresAt.getTime() / 1000);
     const signature = this.#sign(fileId, chunkId, expires);
-    return `/v1/files/${fileId}/chunks/${chunkId}?expires=${expires}&signature=${signature}`;
+    return `/uploads/${fileId}/chunks/${chunkId}?expires=${expires}&signature=${signature}`;
   }
 
   /** Throws UPLOAD_URL_INVALID for a signature the hub did not make, UPLOAD_URL_EXPIRED after its time. */

@@ -57,6 +57,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
+    // A client that hung up mid-body (a cut upload) is not a dependency outage.
+    if (request.raw.readableAborted) {
+      return sendProblem(reply, problem(400, EdgeErrorCodes.BAD_REQUEST, 'The request body ended before it was complete'));
+    }
     if (!services.isUnavailable(error)) return sendProblem(reply, toProblem(error, request));
     request.log.warn({ err: error }, 'dependency unavailable');
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -94,7 +98,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     },
     { prefix: '/v1' },
   );
-  // Beside the bearer-protected scope: presigned URLs carry their own authorization.
-  await app.register(signedUploadRoutes, { prefix: '/v1', fileUploads: services.fileUploads });
+  // Outside /v1 and its bearer tokens: presigned URLs carry their own authorization, like S3's.
+  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads });
   return app;
 }

@@ -14,17 +14,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { Readable } from 'node:stream';
+import type { S3Config } from '../../config.ts';
 import type { BlobStorage, ByteRange, StoredPart, UploadTarget } from '../../ports/blob-storage.ts';
-
-export interface S3Settings {
-  endpoint: string;
-  /** The endpoint clients reach, for presigned URLs (the same as `endpoint` unless a proxy or container network differs). */
-  publicEndpoint: string;
-  region: string;
-  bucket: string;
-  accessKey: string;
-  secretKey: string;
-}
 
 /** How many parts are copied at once when an upload is reopened. */
 const COPY_CONCURRENCY = 4;
@@ -39,7 +30,7 @@ export class S3BlobStorage implements BlobStorage {
   readonly #presigner: S3Client;
   readonly #bucket: string;
 
-  constructor(settings: S3Settings) {
+  constructor(settings: S3Config) {
     const client = (endpoint: string) =>
       new S3Client({
         endpoint,

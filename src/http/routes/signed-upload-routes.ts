@@ -11,7 +11,7 @@ export const signedUploadRoutes: FastifyPluginAsyncTypebox<{ fileUploads: FileUp
   app.removeAllContentTypeParsers();
   streamRawBodies(app, '*');
 
-  app.put('/files/:file_id/chunks/:chunk_id', { schema: signedChunkSchema }, async (request) => {
+  app.put('/uploads/:file_id/chunks/:chunk_id', { schema: signedChunkSchema }, async (request) => {
     const { file_id: fileId, chunk_id: chunkId } = request.params;
     const next = await fileUploads.uploadSignedChunk({ fileId, chunkId, ...request.query }, rawChunk(request));
     return uploadedJson(request, fileId, chunkId, next);

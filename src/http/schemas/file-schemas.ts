@@ -5,13 +5,13 @@ import { badId, problems, Timestamp, Uuid } from './common.ts';
 const fileId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
 const hubUrl = (chunk: number) =>
-  `http://localhost:8000/v1/files/${fileId}/chunks/${chunk}?expires=1795003200&signature=5d41402abc4b2a76b9719d911017c592`;
+  `http://localhost:8000/uploads/${fileId}/chunks/${chunk}?expires=1795003200&signature=${'5d41402a'.repeat(8)}`;
 
 const Sha256 = (description: string) =>
   Type.String({ pattern: '^[0-9a-fA-F]{64}$', description: `${description} (64 hex digits)`, examples: [sha256] });
 
 /** A body read as a stream, never parsed: the validator lets it through (see validation.ts). */
-export const BINARY = { type: 'string', format: 'binary', 'x-streamed': true } as const;
+export const BINARY = { type: 'string', format: 'binary', 'x-streamed': true, examples: ['…the bytes of the chunk…'] } as const;
 
 const MEDIA_TYPE = "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;[^\\u0000-\\u001f\\u007f]*)?$";
 
@@ -123,7 +123,7 @@ export const uploadChunkSchema = {
     content: {
       'application/octet-stream': { schema: BINARY },
       'multipart/form-data': { schema: { type: 'object', properties: { file: BINARY }, required: ['file'], 'x-streamed': true } },
-      'application/json': { schema: Type.Object({}, { additionalProperties: false }) },
+      'application/json': { schema: Type.Object({}, { additionalProperties: false, examples: [{}] }) },
     },
   },
   response: { 200: Type.Union([Uploaded, UrlIssued]), ...chunkProblems },
