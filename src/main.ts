@@ -3,7 +3,6 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
-import { S3BlobStorage } from './adapters/s3/s3-blob-storage.ts';
 import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
 import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
@@ -84,7 +83,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
         log: busLog,
       })
     : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
-  const storage = openStorage(config.storage);
+  const storage = await openStorage(config.storage);
   await storage.prepare().catch(async (error: unknown) => {
     await Promise.all([bus.close(), store.close()]);
     throw error;
@@ -131,8 +130,11 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
 /** Download URLs are handed out right before the client follows them: a few minutes is plenty. */
 const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
 
-function openStorage(config: StorageConfig): BlobStorage {
-  return config.kind === 's3' ? new S3BlobStorage(config) : new DiskBlobStorage(config.dir);
+/** The AWS SDK is loaded only when S3 is configured: it costs some 30 MB of memory and start-up time. */
+async function openStorage(config: StorageConfig): Promise<BlobStorage> {
+  if (config.kind === 'disk') return new DiskBlobStorage(config.dir);
+  const { S3BlobStorage } = await import('./adapters/s3/s3-blob-storage.ts');
+  return new S3BlobStorage(config);
 }
 
 /** A connection string without its password, for banners and logs. */
