@@ -38,6 +38,7 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
         { name: 'messages', description: 'Sending and reading messages' },
         { name: 'events', description: 'Real-time events over a WebSocket' },
         { name: 'channels', description: 'Inbound traffic from channel providers' },
+        { name: 'files', description: 'Resumable uploads up to 2 GiB, verified by SHA-256, and downloads' },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },
