@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from './adapters/pino-logger.ts';
+import { relayOutbox } from './app/relay-outbox.ts';
 import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -32,8 +33,9 @@ const USAGE = `Usage: chat4all <command>
 Configuration comes from environment variables; see README.md.`;
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
-/** The replay command is done when its topic gave nothing for this long. */
+/** The replay command is done when its topic gave nothing for this long (and for longer before the first batch). */
 const REPLAY_IDLE_MS = 3_000;
+const REPLAY_FIRST_WAIT_MS = 15_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -152,13 +154,20 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
     if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
     await hub.bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
     const replay = new ReplayDeadLetters(hub.store.deliveries, hub.bus, channel);
-    let lastActivity = Date.now();
+    // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
+    const relay = relayOutbox(hub.store.outbox, hub.bus);
+    let lastBatch: number | undefined;
     const subscription = hub.bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
       await replay.handle(records);
-      lastActivity = Date.now();
+      lastBatch = Date.now();
     });
-    while (Date.now() - lastActivity < REPLAY_IDLE_MS) await sleep(250);
+    // Joining a consumer group can take seconds: wait longer for the first batch than between batches.
+    const started = Date.now();
+    while (lastBatch === undefined ? Date.now() - started < REPLAY_FIRST_WAIT_MS : Date.now() - lastBatch < REPLAY_IDLE_MS) {
+      await sleep(250);
+    }
     await subscription.stop();
+    await relay.stop();
     print(`Replayed ${replay.replayed} dead-lettered ${channel} deliveries.`);
   } finally {
     await hub.close();
