@@ -9,6 +9,7 @@ import type { RunningRole } from './roles/role.ts';
 import { startRelay } from './roles/relay-role.ts';
 import { startNotifier } from './roles/notifier-role.ts';
 import { startRouter } from './roles/router-role.ts';
+import { startWebhooks } from './roles/webhook-role.ts';
 
 const USAGE = `Usage: chat4all <command>
 
@@ -17,6 +18,7 @@ const USAGE = `Usage: chat4all <command>
   relay                     the outbox relay (outbox -> bus)
   router                    the message router (message_processing -> <channel>_outgoing)
   notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
+  webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
   connector <channel>       one channel connector, e.g. whatsapp or instagram
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
@@ -50,16 +52,17 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | 'notifier' | `connector:${string}`;
+type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | `connector:${string}`;
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
     case 'start':
-      return ['api', 'relay', 'router', 'notifier', 'connector:*'];
+      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*'];
     case 'api':
     case 'relay':
     case 'router':
     case 'notifier':
+    case 'webhooks':
       return [command];
     case 'connector':
       if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
@@ -74,6 +77,7 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'relay') return startRelay(hub);
   if (starter === 'router') return startRouter(hub);
   if (starter === 'notifier') return startNotifier(hub);
+  if (starter === 'webhooks') return startWebhooks(hub);
   const channel = starter.slice('connector:'.length);
   if (channel !== '*') return startConnector(hub, channel, print);
   const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));

@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
+import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
 import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
 import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
@@ -18,11 +19,13 @@ import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UserDirectory } from './app/user-directory.ts';
+import { Webhooks } from './app/webhooks.ts';
 import { createChannels } from './channels/registry.ts';
 import type { Config } from './config.ts';
 import type { ChannelConnector } from './ports/channel-connector.ts';
 import type { MessageBus } from './ports/message-bus.ts';
 import type { Store } from './ports/store.ts';
+import type { WebhookSender } from './ports/webhook-sender.ts';
 
 /** Everything a role needs, wired from config: the adapters and the use cases built on them. */
 export interface Hub {
@@ -41,6 +44,8 @@ export interface Hub {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  webhooks: Webhooks;
+  webhookSender: WebhookSender;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -105,6 +110,8 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     sendMessage: new SendMessage(store.messages, store.files, conversations),
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.deliveries, conversations),
+    webhooks: new Webhooks(store.webhooks),
+    webhookSender: new FetchWebhookSender(),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();

@@ -20,6 +20,8 @@ export const ErrorCodes = {
   FILE_NOT_FOUND: 'FILE_NOT_FOUND',
   FILE_NOT_COMPLETED: 'FILE_NOT_COMPLETED',
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
+  WEBHOOK_NOT_FOUND: 'WEBHOOK_NOT_FOUND',
+  WEBHOOK_LIMIT_REACHED: 'WEBHOOK_LIMIT_REACHED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

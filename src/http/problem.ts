@@ -17,9 +17,11 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.CONVERSATION_NOT_FOUND]: 404,
   [ErrorCodes.MESSAGE_NOT_FOUND]: 404,
   [ErrorCodes.FILE_NOT_FOUND]: 404,
+  [ErrorCodes.WEBHOOK_NOT_FOUND]: 404,
   [ErrorCodes.USERNAME_TAKEN]: 409,
   [ErrorCodes.FILE_NOT_COMPLETED]: 409,
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
+  [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */

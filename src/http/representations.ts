@@ -3,6 +3,8 @@ import type { Message, MessageDetail } from '../domain/message.ts';
 import { deliverySummary } from '../domain/message-status.ts';
 import type { Conversation, ConversationSummary } from '../ports/conversation-store.ts';
 import type { User } from '../ports/user-store.ts';
+import type { DeadLetter, Webhook } from '../ports/webhook-store.ts';
+import { webhookPayload } from '../domain/webhooks.ts';
 
 /** How domain values look on the wire: snake_case fields, ISO timestamps. */
 
@@ -88,4 +90,22 @@ export const messageDetailJson = (message: MessageDetail) => ({
       recorded_at: step.recordedAt.toISOString(),
     })),
   })),
+});
+
+export const webhookJson = (webhook: Webhook) => ({
+  webhook_id: webhook.webhookId,
+  url: webhook.url,
+  events: webhook.events,
+  created_at: webhook.createdAt.toISOString(),
+});
+
+export const deadLetterJson = (letter: DeadLetter) => ({
+  delivery_id: letter.deliveryId,
+  payload: webhookPayload(letter.event),
+  attempts: letter.attempts,
+  first_attempt_at: letter.firstAttemptAt.toISOString(),
+  last_attempt_at: letter.lastAttemptAt.toISOString(),
+  last_status: letter.lastStatus,
+  last_error: letter.lastError,
+  dead_at: letter.deadAt.toISOString(),
 });

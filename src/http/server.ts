@@ -11,6 +11,7 @@ import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
+import type { Webhooks } from '../app/webhooks.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
@@ -20,6 +21,7 @@ import { conversationRoutes } from './routes/conversation-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
 import { websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -31,6 +33,7 @@ export interface HttpServices {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  webhooks: Webhooks;
   liveEvents: LiveEvents;
   wsHeartbeatMs: number;
   channels: readonly string[];
@@ -93,6 +96,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(userRoutes, { directory: services.directory });
       await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
+      await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
     },
     { prefix: '/v1' },

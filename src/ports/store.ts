@@ -6,6 +6,8 @@ import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { UserEventStore } from './user-event-store.ts';
 import type { UserStore } from './user-store.ts';
+import type { WebhookQueue } from './webhook-queue.ts';
+import type { WebhookStore } from './webhook-store.ts';
 
 /** The database, seen by the use cases as a few repositories. */
 export interface Store {
@@ -17,6 +19,8 @@ export interface Store {
   userEvents: UserEventStore;
   outbox: Outbox;
   files: FileCatalog;
+  webhooks: WebhookStore;
+  webhookQueue: WebhookQueue;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;
