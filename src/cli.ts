@@ -1,6 +1,10 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from './adapters/pino-logger.ts';
+import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { outgoingTopic } from './domain/channels.ts';
+import { deadLetterTopic } from './domain/dead-letters.ts';
 import { DomainError } from './domain/errors.ts';
 import { openHub, type Hub } from './main.ts';
 import { startApi } from './roles/api-role.ts';
@@ -20,10 +24,16 @@ const USAGE = `Usage: chat4all <command>
   notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
   webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
   connector <channel>       one channel connector, e.g. whatsapp or instagram
+  dead-letters replay <channel>
+                            send the channel's dead-lettered deliveries again, then exit
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
 
 Configuration comes from environment variables; see README.md.`;
+
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+/** The replay command is done when its topic gave nothing for this long. */
+const REPLAY_IDLE_MS = 3_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -37,6 +47,7 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
   if (command === 'user') return addUser(await openHub(config, log), args);
+  if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log), args);
   const starters = rolesFor(command, args);
   const hub = await openHub(config, log);
   print(`Chat4All API Hub: ${hub.mode}`);
@@ -107,6 +118,12 @@ function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promi
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
       if (stopping) process.exit(130);
+      // Work that cannot finish (e.g. a broker that stays away) must not keep the process alive: what was not
+      // acknowledged is redelivered to the next consumer, so leaving is safe.
+      setTimeout(() => {
+        hub.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
       void shutdown(signal).then(() => process.exit(0));
     });
   }
@@ -122,6 +139,27 @@ async function addUser(hub: Hub, args: string[]): Promise<void> {
     if (!password) throw new UsageError('give a password with --password or on stdin');
     const user = await hub.registerUser.register(username, password);
     print(`Created user ${user.username} with id ${user.userId}`);
+  } finally {
+    await hub.close();
+  }
+}
+
+/** Drains the channel's dead-letter topic into its outgoing topic; stops once nothing came for a while. */
+async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
+  try {
+    const [action, channel] = args;
+    if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
+    if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
+    await hub.bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
+    const replay = new ReplayDeadLetters(hub.store.deliveries, hub.bus, channel);
+    let lastActivity = Date.now();
+    const subscription = hub.bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
+      await replay.handle(records);
+      lastActivity = Date.now();
+    });
+    while (Date.now() - lastActivity < REPLAY_IDLE_MS) await sleep(250);
+    await subscription.stop();
+    print(`Replayed ${replay.replayed} dead-lettered ${channel} deliveries.`);
   } finally {
     await hub.close();
   }

@@ -1,4 +1,5 @@
 import path from 'node:path';
+import { channelNames } from './channels/registry.ts';
 
 /** Everything the hub can be told from outside. Only this module reads the environment. */
 export interface Config {
@@ -36,6 +37,14 @@ export interface Config {
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
   mockDeliveredAfterMs: Record<string, number>;
+  /** The channels this deployment runs (each needs its connector running); "all" means these. */
+  channels: string[];
+  /** How connectors retry a delivery that failed for a transient reason. */
+  connectorRetry: { maxAttempts: number; baseDelayMs: number; maxDelayMs: number };
+  /** When a connector stops sending to a channel that keeps failing, and for how long. */
+  circuitBreaker: { threshold: number; cooldownMs: number };
+  /** Per channel, the secret its inbound webhooks are signed with. */
+  channelWebhookSecrets: Record<string, string>;
   mockReadAfterMs: Record<string, number>;
 }
 
@@ -74,6 +83,17 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     webhookConcurrency: integer(env, 'CHAT4ALL_WEBHOOK_CONCURRENCY', 16, 1, 1_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
+    channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),
+    channelWebhookSecrets: perChannelText(env, 'CHAT4ALL_CHANNEL_SECRETS'),
+    connectorRetry: {
+      maxAttempts: integer(env, 'CHAT4ALL_CONNECTOR_MAX_ATTEMPTS', 5, 1, 100),
+      baseDelayMs: integer(env, 'CHAT4ALL_CONNECTOR_BACKOFF_MS', 100, 0, 60_000),
+      maxDelayMs: integer(env, 'CHAT4ALL_CONNECTOR_MAX_BACKOFF_MS', 5_000, 0, 600_000),
+    },
+    circuitBreaker: {
+      threshold: integer(env, 'CHAT4ALL_CIRCUIT_FAILURES', 10, 1, 10_000),
+      cooldownMs: integer(env, 'CHAT4ALL_CIRCUIT_COOLDOWN_MS', 5_000, 0, 600_000),
+    },
     mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),
     mockReadAfterMs: perChannel(env, 'CHAT4ALL_MOCK_READ_AFTER_MS', 3_600_000, '2000'),
   };
@@ -111,4 +131,36 @@ function perChannel(env: Env, name: string, max: number, example: string): Recor
     result[channel] = number;
   }
   return result;
+}
+
+/** Parses "whatsapp=s3cret,instagram=other" into per-channel strings (a value may itself hold "="). */
+function perChannelText(env: Env, name: string): Record<string, string> {
+  const raw = env[name];
+  const result: Record<string, string> = {};
+  if (!raw) return result;
+  for (const entry of raw.split(',')) {
+    const at = entry.indexOf('=');
+    const channel = entry.slice(0, at).trim();
+    const value = entry.slice(at + 1).trim();
+    if (at <= 0 || !channel || !value) throw new ConfigError(`${name} entries look like "whatsapp=<secret>", got "${entry}"`);
+    result[channel] = value;
+  }
+  return result;
+}
+
+/** Parses "a,b,c" into distinct names. */
+function list(env: Env, name: string, fallback: string[]): string[] {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  const names = [...new Set(raw.split(',').map((item) => item.trim()).filter(Boolean))];
+  if (names.length === 0) throw new ConfigError(`${name} must name at least one item, got "${raw}"`);
+  return names;
+}
+
+function registeredChannels(names: string[]): string[] {
+  const unknown = names.filter((name) => !channelNames.includes(name));
+  if (unknown.length > 0) {
+    throw new ConfigError(`CHAT4ALL_CHANNELS names unknown channels ${unknown.join(', ')}; known: ${channelNames.join(', ')}`);
+  }
+  return names;
 }

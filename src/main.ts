@@ -12,9 +12,11 @@ import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { Conversations } from './app/conversations.ts';
+import { Identities } from './app/identities.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
 import { ReadMessages } from './app/read-messages.ts';
 import { ReadReceipts } from './app/read-receipts.ts';
+import { ReceiveChannelWebhook } from './app/receive-channel-webhook.ts';
 import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
@@ -41,6 +43,8 @@ export interface Hub {
   directory: UserDirectory;
   conversations: Conversations;
   channelEvents: RecordChannelEvents;
+  identities: Identities;
+  receiveChannelWebhook: ReceiveChannelWebhook;
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
@@ -93,21 +97,33 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     latencyMs: config.mockLatencyMs,
     deliveredAfterMs: config.mockDeliveredAfterMs,
     readAfterMs: config.mockReadAfterMs,
+    webhookSecrets: config.channelWebhookSecrets,
   };
+  const channels = createChannels(config.channels, simulation, (channel, reports) => channelEvents.record(channel, reports));
+  const sendMessage = new SendMessage(store.messages, store.files, conversations);
   return {
     config,
     log,
     mode,
     store,
     bus,
-    channels: createChannels(simulation, (channel, reports) => channelEvents.record(channel, reports)),
+    channels,
     channelEvents,
+    identities: new Identities(store.identities, [...channels.keys()]),
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),
     directory: new UserDirectory(store.users),
     conversations,
-    sendMessage: new SendMessage(store.messages, store.files, conversations),
+    sendMessage,
+    receiveChannelWebhook: new ReceiveChannelWebhook({
+      channels,
+      channelEvents,
+      identities: store.identities,
+      conversationStore: store.conversations,
+      conversations,
+      sendMessage,
+    }),
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.deliveries, conversations),
     webhooks: new Webhooks(store.webhooks),

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { DomainError, ErrorCodes, validationError } from '../domain/errors.ts';
 import type { HubEventType } from '../domain/hub-events.ts';
 import { MAX_WEBHOOKS_PER_USER, webhookUrlProblem } from '../domain/webhooks.ts';
-import type { DeadLetterPage, Webhook, WebhookStore } from '../ports/webhook-store.ts';
+import type { WebhookDeadLetterPage, Webhook, WebhookStore } from '../ports/webhook-store.ts';
 import { generateWebhookSecret } from './webhook-signature.ts';
 
 /**
@@ -50,7 +50,7 @@ export class Webhooks {
     await this.#store.delete(webhookId);
   }
 
-  async deadLetters(callerId: string, webhookId: string, page: { limit: number; after: number }): Promise<DeadLetterPage> {
+  async deadLetters(callerId: string, webhookId: string, page: { limit: number; after: number }): Promise<WebhookDeadLetterPage> {
     await this.get(callerId, webhookId);
     return this.#store.deadLetters(webhookId, page);
   }

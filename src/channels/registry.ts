@@ -1,12 +1,13 @@
 import type { ChannelConnector, StatusSink } from '../ports/channel-connector.ts';
 import type { SimulatedChannelOptions } from './simulated-channel.ts';
 import { instagram } from './instagram.ts';
+import { telegram } from './telegram.ts';
 import { whatsapp } from './whatsapp.ts';
 
 type ChannelFactory = (options: SimulatedChannelOptions) => ChannelConnector;
 
 /** Every channel the hub knows, by the name clients use. A new channel is one file plus one line here. */
-const factories: Record<string, ChannelFactory> = { whatsapp, instagram };
+const factories: Record<string, ChannelFactory> = { whatsapp, instagram, telegram };
 
 export const channelNames: readonly string[] = Object.keys(factories);
 
@@ -16,17 +17,21 @@ export interface SimulationSettings {
   latencyMs: Record<string, number>;
   deliveredAfterMs: Record<string, number>;
   readAfterMs: Record<string, number>;
+  /** Inbound webhook secrets; a channel without one takes no inbound webhooks. */
+  webhookSecrets: Record<string, string>;
 }
 
-export function createChannels(settings: SimulationSettings, report: StatusSink): Map<string, ChannelConnector> {
+/** The enabled channels (registered names, checked by the config), in the order given. */
+export function createChannels(enabled: readonly string[], settings: SimulationSettings, report: StatusSink): Map<string, ChannelConnector> {
   return new Map(
-    channelNames.map((name) => {
+    enabled.map((name) => {
       const options: SimulatedChannelOptions = {
         failureRate: settings.failureRates[name] ?? 0,
         latencyMs: settings.latencyMs[name] ?? 0,
         deliveredAfterMs: settings.deliveredAfterMs[name] ?? 0,
         readAfterMs: settings.readAfterMs[name],
         report,
+        webhookSecret: settings.webhookSecrets[name],
       };
       return [name, factories[name]!(options)] as const;
     }),

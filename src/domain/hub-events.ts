@@ -1,4 +1,4 @@
-import type { Payload, Priority } from './message.ts';
+import type { MessageAcceptedEvent } from './message-events.ts';
 import type { MessageStatus } from './message-status.ts';
 
 /**
@@ -11,17 +11,8 @@ export type HubEventType = (typeof HubEventTypes)[number];
 
 export const HUB_EVENTS_TOPIC = 'hub_events';
 
-export interface MessageCreatedData {
-  message_id: string;
-  conversation_id: string;
-  seq: number;
-  from: string;
-  to: string | null;
-  channels: string[];
-  payload: Payload;
-  priority: Priority;
-  created_at: string;
-}
+/** The message as the router got it (what `message_processing` carries). */
+export type MessageCreatedData = MessageAcceptedEvent;
 
 export interface MessageStatusData {
   message_id: string;

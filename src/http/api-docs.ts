@@ -20,12 +20,25 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
           'One API for private and group conversations delivered to WhatsApp, Instagram and more. ' +
           'Errors are RFC 9457 problem documents with a stable `error_code`.',
       },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          channelSignature: {
+            type: 'apiKey',
+            in: 'header',
+            name: 'X-Chat4All-Signature',
+            description: "Channel providers sign their webhooks: sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>",
+          },
+        },
+      },
       tags: [
         { name: 'auth', description: 'Access tokens' },
         { name: 'users', description: 'Who is here' },
         { name: 'conversations', description: 'Private and group conversations' },
         { name: 'messages', description: 'Sending and reading messages' },
+        { name: 'events', description: 'Real-time events over a WebSocket' },
+        { name: 'webhooks', description: "Signed POSTs of the caller's events to their endpoints, retries, dead letters" },
+        { name: 'channels', description: 'Inbound traffic from channel providers' },
         { name: 'ops', description: 'Health and readiness' },
       ],
     },

@@ -21,6 +21,11 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.USERNAME_TAKEN]: 409,
   [ErrorCodes.FILE_NOT_COMPLETED]: 409,
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
+  [ErrorCodes.IDENTITY_TAKEN]: 409,
+  [ErrorCodes.IDENTITY_NOT_FOUND]: 404,
+  [ErrorCodes.CHANNEL_NOT_FOUND]: 404,
+  [ErrorCodes.CHANNEL_INBOUND_DISABLED]: 404,
+  [ErrorCodes.CHANNEL_SIGNATURE_INVALID]: 401,
   [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
 };
 

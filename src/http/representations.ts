@@ -1,10 +1,10 @@
 import type { Session } from '../app/authenticate.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
 import { deliverySummary } from '../domain/message-status.ts';
+import { webhookPayload } from '../domain/webhooks.ts';
 import type { Conversation, ConversationSummary } from '../ports/conversation-store.ts';
 import type { User } from '../ports/user-store.ts';
-import type { DeadLetter, Webhook } from '../ports/webhook-store.ts';
-import { webhookPayload } from '../domain/webhooks.ts';
+import type { Webhook, WebhookDeadLetter } from '../ports/webhook-store.ts';
 
 /** How domain values look on the wire: snake_case fields, ISO timestamps. */
 
@@ -99,7 +99,7 @@ export const webhookJson = (webhook: Webhook) => ({
   created_at: webhook.createdAt.toISOString(),
 });
 
-export const deadLetterJson = (letter: DeadLetter) => ({
+export const webhookDeadLetterJson = (letter: WebhookDeadLetter) => ({
   delivery_id: letter.deliveryId,
   payload: webhookPayload(letter.event),
   attempts: letter.attempts,

@@ -5,6 +5,8 @@ import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
 import type { Conversations } from '../app/conversations.ts';
+import type { Identities } from '../app/identities.ts';
+import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
 import type { LiveEvents } from '../app/live-events.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
@@ -17,8 +19,10 @@ import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
+import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
+import { identityRoutes } from './routes/identity-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
@@ -35,6 +39,8 @@ export interface HttpServices {
   readReceipts: ReadReceipts;
   webhooks: Webhooks;
   liveEvents: LiveEvents;
+  identities: Identities;
+  receiveChannelWebhook: ReceiveChannelWebhook;
   wsHeartbeatMs: number;
   channels: readonly string[];
   readiness: ReadinessCheck[];
@@ -90,10 +96,12 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(authRoutes, { authenticate: services.authenticate });
+  await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(services.tokens));
       await v1.register(userRoutes, { directory: services.directory });
+      await v1.register(identityRoutes, services);
       await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
       await v1.register(webhookRoutes, { webhooks: services.webhooks });

@@ -38,6 +38,8 @@ export interface ConversationStore {
     userId: string,
     page: { limit: number; after?: ActivityCursor },
   ): Promise<{ conversations: ConversationSummary[]; next: ActivityCursor | null }>;
+  /** The private conversation between two users, if there is one (the oldest, should there be several). */
+  findPrivate(userA: string, userB: string): Promise<string | undefined>;
   /** undefined when the conversation does not exist */
   isMember(conversationId: string, userId: string): Promise<boolean | undefined>;
 }

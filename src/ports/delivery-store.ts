@@ -1,4 +1,5 @@
 import type { DeliveryEventStatus } from '../domain/message-status.ts';
+import type { BusRecord } from './message-bus.ts';
 
 export interface PlannedDelivery {
   messageId: string;
@@ -42,7 +43,17 @@ export interface DeliveryStore {
    * records each applied one in the delivery's history and settles the messages whose deliveries all settled.
    * Returns the events applied (a repeated or late event is not).
    */
-  recordDeliveryEvents(channel: string, events: readonly DeliveryEvent[]): Promise<DeliveryEvent[]>;
+  recordDeliveryEvents(
+    channel: string,
+    events: readonly DeliveryEvent[],
+    /** Records to put in the outbox in the same transaction, given the events applied (e.g. dead letters). */
+    alsoPublish?: (applied: readonly DeliveryEvent[]) => BusRecord[],
+  ): Promise<DeliveryEvent[]>;
+  /**
+   * An operator's replay of dead letters: moves these failed deliveries back to pending (and their messages back
+   * to in_transit) so they are tried again; returns those moved. The one way back from failed, on purpose.
+   */
+  requeueFailed(channel: string, refs: readonly DeliveryRef[], reason: string): Promise<DeliveryRef[]>;
   /**
    * A read receipt: moves the reader's read pointer forward to `upToSeq` (never back, never past the last message)
    * and marks the reader's handed-over deliveries up to there read, on every channel; deliveries still to be handed

@@ -2,6 +2,7 @@ import type { ConversationStore } from './conversation-store.ts';
 import type { DeliveryStore } from './delivery-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
+import type { IdentityStore } from './identity-store.ts';
 import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { UserEventStore } from './user-event-store.ts';
@@ -18,6 +19,7 @@ export interface Store {
   settings: SettingsStore;
   userEvents: UserEventStore;
   outbox: Outbox;
+  identities: IdentityStore;
   files: FileCatalog;
   webhooks: WebhookStore;
   webhookQueue: WebhookQueue;

@@ -11,7 +11,7 @@ export interface Webhook {
 }
 
 /** A delivery that kept failing for the whole retry window. */
-export interface DeadLetter {
+export interface WebhookDeadLetter {
   deliveryId: string;
   event: WebhookEvent;
   attempts: number;
@@ -23,8 +23,8 @@ export interface DeadLetter {
   deadAt: Date;
 }
 
-export interface DeadLetterPage {
-  deadLetters: DeadLetter[];
+export interface WebhookDeadLetterPage {
+  deadLetters: WebhookDeadLetter[];
   /** Pass as `after` for the next page; null on the last one. */
   next: number | null;
 }
@@ -39,7 +39,7 @@ export interface WebhookStore {
   /** Deletes the webhook and every delivery it still had; false when there was none. */
   delete(webhookId: string): Promise<boolean>;
   /** Dead letters in the order they died, after position `after`. */
-  deadLetters(webhookId: string, page: { limit: number; after: number }): Promise<DeadLetterPage>;
+  deadLetters(webhookId: string, page: { limit: number; after: number }): Promise<WebhookDeadLetterPage>;
   /**
    * Queues dead letters again (all of the webhook's, or those of `deliveryIds`) for a new retry window, and wakes
    * the dispatchers. Returns the ids queued; ids that are not dead letters of this webhook are skipped.

@@ -49,6 +49,8 @@ export class KafkaBus implements MessageBus {
   readonly #producer: Producer<string, string, string, string>;
   readonly #subscriptions = new Set<Subscription>();
   readonly #closing = new AbortController();
+  /** Topics known to exist, so publishing to a topic no role created yet creates it first (once). */
+  readonly #ensured = new Set<string>();
 
   constructor(options: KafkaBusOptions) {
     this.#options = options;
@@ -76,6 +78,7 @@ export class KafkaBus implements MessageBus {
   }
 
   async #createTopics(topics: readonly string[]): Promise<void> {
+    if (topics.every((topic) => this.#ensured.has(topic))) return;
     const admin = new Admin({ clientId: `${this.#options.clientId}-admin`, bootstrapBrokers: this.#options.bootstrapServers });
     const wanted = topics.map((topic) => this.#options.namespace + topic);
     const missing = async () => {
@@ -84,14 +87,16 @@ export class KafkaBus implements MessageBus {
     };
     try {
       const absent = await missing();
-      if (absent.length === 0) return;
-      try {
-        await admin.createTopics({ topics: absent, partitions: this.#options.partitions, replicas: 1 });
-        this.#options.log.info({ topics: absent, partitions: this.#options.partitions }, 'created Kafka topics');
-      } catch (error) {
-        // Processes starting together race to create the same topics: losing that race is fine.
-        if (!alreadyExists(error)) throw error;
+      if (absent.length > 0) {
+        try {
+          await admin.createTopics({ topics: absent, partitions: this.#options.partitions, replicas: 1 });
+          this.#options.log.info({ topics: absent, partitions: this.#options.partitions }, 'created Kafka topics');
+        } catch (error) {
+          // Processes starting together race to create the same topics: losing that race is fine.
+          if (!alreadyExists(error)) throw error;
+        }
       }
+      for (const topic of topics) this.#ensured.add(topic);
     } finally {
       await admin.close();
     }
@@ -103,6 +108,8 @@ export class KafkaBus implements MessageBus {
 
   async publish(records: readonly BusRecord[]): Promise<void> {
     if (records.length === 0) return;
+    // The outbox may carry records for a topic whose consumers have not started yet (e.g. hub_events).
+    await this.#createTopics([...new Set(records.map((record) => record.topic))]);
     await this.#producer.send({
       messages: records.map(({ topic, key, value }) => ({
         topic: this.#options.namespace + topic,

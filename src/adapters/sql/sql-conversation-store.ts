@@ -104,6 +104,15 @@ export class SqlConversationStore implements ConversationStore {
     };
   }
 
+  async findPrivate(userA: string, userB: string): Promise<string | undefined> {
+    const { rows } = await sql<{ id: string }>`
+      SELECT c.id FROM conversations c
+      JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = ${userA}
+      JOIN conversation_members b ON b.conversation_id = c.id AND b.user_id = ${userB}
+      WHERE c.type = 'private' ORDER BY c.created_at, c.id LIMIT 1`.execute(this.#db);
+    return rows[0]?.id;
+  }
+
   async isMember(conversationId: string, userId: string): Promise<boolean | undefined> {
     const { rows } = await sql<{ member: boolean }>`
       SELECT EXISTS (SELECT 1 FROM conversation_members WHERE conversation_id = c.id AND user_id = ${userId}) AS member

@@ -1,6 +1,7 @@
 import { sql, type Transaction } from 'kysely';
 import { DeliveryStatuses, deliveryPredecessorsOf, type DeliveryEventStatus } from '../../domain/message-status.ts';
 import type { DeliveryEvent, DeliveryRef, DeliveryStore, PlannedDelivery } from '../../ports/delivery-store.ts';
+import type { BusRecord } from '../../ports/message-bus.ts';
 import { conversationRead, HUB_EVENTS_TOPIC } from '../../domain/hub-events.ts';
 import type { Db } from './sql-database.ts';
 import type { SqlOutboxWriter } from './sql-outbox-writer.ts';
@@ -69,7 +70,11 @@ export class SqlDeliveryStore implements DeliveryStore {
     return rows.map((row) => ({ messageId: row.message_id, recipientId: row.recipient_id }));
   }
 
-  async recordDeliveryEvents(channel: string, events: readonly DeliveryEvent[]): Promise<DeliveryEvent[]> {
+  async recordDeliveryEvents(
+    channel: string,
+    events: readonly DeliveryEvent[],
+    alsoPublish?: (applied: readonly DeliveryEvent[]) => BusRecord[],
+  ): Promise<DeliveryEvent[]> {
     if (events.length === 0) return [];
     return this.#write(async (trx) => {
       await lockMessages(trx, [...new Set(events.map((event) => event.messageId))]);
@@ -117,6 +122,7 @@ export class SqlDeliveryStore implements DeliveryStore {
       const handedOver = applied.filter((event) => event.status === 'sent' || event.status === 'delivered');
       if (handedOver.length > 0) await readAlready(trx, channel, [...new Set(handedOver.map((event) => event.messageId))]);
       if (applied.length > 0) await settle(trx, [...new Set(applied.map((event) => event.messageId))], this.#outbox);
+      if (alsoPublish) await this.#outbox.append(trx, alsoPublish(applied));
       return applied;
     });
   }
@@ -163,6 +169,33 @@ export class SqlDeliveryStore implements DeliveryStore {
         SELECT DISTINCT message_id FROM read`.execute(trx);
       await settle(trx, marked.map((row) => row.message_id), this.#outbox);
       return { upToSeq: pointer, marked: marked.length };
+    });
+  }
+
+  async requeueFailed(channel: string, refs: readonly DeliveryRef[], reason: string): Promise<DeliveryRef[]> {
+    if (refs.length === 0) return [];
+    return this.#write(async (trx) => {
+      await lockMessages(trx, [...new Set(refs.map((ref) => ref.messageId))]);
+      const { rows } = await sql<{ message_id: string; recipient_id: string }>`
+        WITH requeued AS (
+          UPDATE deliveries d SET status = 'pending', reason = NULL, updated_at = clock_timestamp()
+          FROM unnest(${refs.map((r) => r.messageId)}::uuid[], ${refs.map((r) => r.recipientId)}::uuid[]) AS r (message_id, recipient_id)
+          WHERE d.message_id = r.message_id AND d.recipient_id = r.recipient_id AND d.channel = ${channel} AND d.status = 'failed'
+          RETURNING d.message_id, d.recipient_id
+        ), history AS (
+          INSERT INTO delivery_events (message_id, channel, recipient_id, status, reason)
+          SELECT message_id, ${channel}, recipient_id, 'pending', ${reason} FROM requeued
+        )
+        SELECT * FROM requeued`.execute(trx);
+      const messageIds = [...new Set(rows.map((row) => row.message_id))];
+      await sql`
+        WITH reopened AS (
+          UPDATE messages SET status = 'in_transit', updated_at = clock_timestamp()
+          WHERE id = ANY(${messageIds}::uuid[]) AND status = 'failed'
+          RETURNING id
+        )
+        INSERT INTO message_status_history (message_id, status, reason) SELECT id, 'in_transit', ${reason} FROM reopened`.execute(trx);
+      return rows.map((row) => ({ messageId: row.message_id, recipientId: row.recipient_id }));
     });
   }
 

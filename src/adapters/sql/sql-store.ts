@@ -11,6 +11,7 @@ import type { SqlDatabase } from './sql-database.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
 import { SqlDeliveryStore } from './sql-delivery-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
+import { SqlIdentityStore } from './sql-identity-store.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
 import { SqlOutboxWriter } from './sql-outbox-writer.ts';
@@ -57,6 +58,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     settings: new SqlSettingsStore(db),
     userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
+    identities: new SqlIdentityStore(db),
     webhooks: new SqlWebhookStore(db),
     webhookQueue: new SqlWebhookQueue(database),
     outbox: new SqlOutbox(db, {

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { HubEventType } from '../../domain/hub-events.ts';
-import type { DeadLetterPage, Webhook, WebhookStore } from '../../ports/webhook-store.ts';
+import type { WebhookDeadLetterPage, Webhook, WebhookStore } from '../../ports/webhook-store.ts';
 import type { Db } from './sql-database.ts';
 import { toEvent, WEBHOOK_QUEUE_CHANNEL, type EventRow } from './sql-webhook-queue.ts';
 
@@ -57,7 +57,7 @@ export class SqlWebhookStore implements WebhookStore {
     return Number(result.numAffectedRows ?? 0) > 0;
   }
 
-  async deadLetters(webhookId: string, page: { limit: number; after: number }): Promise<DeadLetterPage> {
+  async deadLetters(webhookId: string, page: { limit: number; after: number }): Promise<WebhookDeadLetterPage> {
     const { rows } = await sql<EventRow & {
       id: string;
       attempts: number;

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Webhooks } from '../../app/webhooks.ts';
-import { deadLetterJson, webhookJson } from '../representations.ts';
+import { webhookDeadLetterJson, webhookJson } from '../representations.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 import {
   createWebhookSchema,
@@ -33,7 +33,7 @@ export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: Webhooks }> = 
   app.get('/webhooks/:id/dead-letters', { schema: listDeadLettersSchema }, async (request) => {
     const { limit = DEFAULT_PAGE_LIMIT, after = 0 } = request.query;
     const page = await webhooks.deadLetters(request.caller.userId, request.params.id, { limit, after });
-    return { webhook_id: request.params.id, dead_letters: page.deadLetters.map(deadLetterJson), next_after: page.next };
+    return { webhook_id: request.params.id, dead_letters: page.deadLetters.map(webhookDeadLetterJson), next_after: page.next };
   });
 
   app.post('/webhooks/:id/dead-letters/replay', { schema: replayDeadLettersSchema }, async (request, reply) => {

@@ -1,0 +1,17 @@
+import type { ChannelDispatchEvent } from './message-events.ts';
+
+/**
+ * A delivery that failed after every retry, kept on `<channel>_dead_letter` with what it takes to try again:
+ * `chat4all dead-letters replay <channel>` puts it back on the channel's topic.
+ */
+export interface DeadLetter {
+  dispatch: ChannelDispatchEvent;
+  recipient_id: string;
+  reason: string;
+  attempts: number;
+  failed_at: string;
+}
+
+export function deadLetterTopic(channel: string): string {
+  return `${channel}_dead_letter`;
+}

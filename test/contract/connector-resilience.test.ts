@@ -1,0 +1,133 @@
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
+import { HubProcess } from '../support/hub-process.ts';
+import { runCli } from '../support/run-cli.ts';
+import { testModes } from '../support/test-modes.ts';
+
+const settledStatuses = ['delivered', 'read', 'failed'];
+
+async function sendMany(session: Session, conversations: string[], count: number, channels: string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const body = session.textMessage(conversations[i % conversations.length]!, { channels, payload: { type: 'text', text: `m${i}` } });
+    const response = await session.post('/v1/messages', body);
+    assert.equal(response.status, 200);
+    ids.push(body.message_id as string);
+  }
+  return ids;
+}
+
+const detail = async (session: Session, id: string) => (await session.get(`/v1/messages/${id}`)).body;
+
+for (const mode of testModes) describe(`connectors under failure [${mode}]`, () => {
+  it('with 30 % of sends failing, retries leave every message delivered or failed with a reason: none stuck', async () => {
+    const hub = await HubProcess.start({
+      mode,
+      env: {
+        CHAT4ALL_MOCK_FAILURE_RATE: 'whatsapp=0.3,instagram=0.3',
+        CHAT4ALL_CONNECTOR_BACKOFF_MS: '5',
+        CHAT4ALL_CONNECTOR_MAX_BACKOFF_MS: '20',
+        CHAT4ALL_CIRCUIT_FAILURES: '1000',
+      },
+    });
+    try {
+      const client = new ApiClient(hub.url);
+      const [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+      const conversations = await Promise.all(Array.from({ length: 5 }, () => alice.createConversation('private', [alice.userId, bob.userId])));
+      const ids = await sendMany(alice, conversations, 100, ['all']);
+      const final = await waitFor(async () => {
+        const all = await Promise.all(ids.map((id) => detail(alice, id)));
+        return all.every((m) => settledStatuses.includes(m.status)) && all;
+      }, { timeoutMs: 60_000, what: 'every message settled' });
+      const failed = final.filter((m) => m.status === 'failed');
+      assert.ok(failed.every((m) => m.status_history.at(-1).reason), 'every failed message says why');
+      // Five tries each: a delivery fails only if all five fail (0.3^5 ≈ 0.24 %).
+      assert.ok(failed.length <= 5, `${failed.length} of 100 failed`);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('opens the circuit after repeated failures and stops calling the channel for a while', async () => {
+    const hub = await HubProcess.start({
+      mode,
+      env: {
+        CHAT4ALL_MOCK_FAILURE_RATE: 'instagram=1',
+        CHAT4ALL_CONNECTOR_MAX_ATTEMPTS: '1',
+        CHAT4ALL_CIRCUIT_FAILURES: '3',
+        CHAT4ALL_CIRCUIT_COOLDOWN_MS: '600000',
+      },
+    });
+    try {
+      const client = new ApiClient(hub.url);
+      const [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+      const conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+      const reasons: string[] = [];
+      for (const id of await sendMany(alice, [conversation], 6, ['instagram'])) {
+        const settled = await waitFor(async () => {
+          const found = await detail(alice, id);
+          return found.status === 'failed' && found;
+        }, { what: `message ${id} failed` });
+        reasons.push(settled.deliveries[0].reason);
+      }
+      assert.deepEqual(reasons.slice(0, 3).map((r) => /simulated failure/.test(r)), [true, true, true]);
+      assert.deepEqual(reasons.slice(3).map((r) => /circuit open, not tried/.test(r)), [true, true, true]);
+    } finally {
+      await hub.stop();
+    }
+  });
+
+  it('dead-letters a delivery that failed every retry, and replay delivers it once the channel works again', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-dlq-'));
+    const failing = await HubProcess.start({
+      mode,
+      dataDir,
+      env: { CHAT4ALL_MOCK_FAILURE_RATE: 'instagram=1', CHAT4ALL_CONNECTOR_MAX_ATTEMPTS: '2', CHAT4ALL_CONNECTOR_BACKOFF_MS: '10' },
+    });
+    let messageId: string;
+    let bobId: string;
+    try {
+      const client = new ApiClient(failing.url);
+      const [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+      bobId = bob.userId;
+      const conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+      messageId = (await sendMany(alice, [conversation], 1, ['instagram']))[0]!;
+      const failed = await waitFor(async () => {
+        const found = await detail(alice, messageId!);
+        return found.status === 'failed' && found;
+      }, { what: 'the message failed' });
+      assert.match(failed.deliveries[0].reason, /after 2 attempts/);
+    } finally {
+      await failing.kill('SIGTERM');
+    }
+
+    const replay = await runCli(dataDir, mode, ['dead-letters', 'replay', 'instagram']);
+    assert.equal(replay.code, 0, replay.stderr);
+    assert.match(replay.stdout, /Replayed 1 dead-lettered instagram deliveries/);
+
+    const working = await HubProcess.start({ mode, dataDir });
+    try {
+      const alice = await new ApiClient(working.url).login('user1');
+      const delivered = await waitFor(async () => {
+        const found = await detail(alice, messageId!);
+        return found.status === 'delivered' && found;
+      }, { what: 'the replayed message delivered' });
+      assert.deepEqual(delivered.status_history.map((s: { status: string }) => s.status), ['accepted', 'in_transit', 'failed', 'in_transit', 'delivered']);
+      assert.match(delivered.status_history[3].reason, /replayed/);
+      assert.deepEqual(delivered.deliveries[0].history.map((s: { status: string }) => s.status), ['pending', 'failed', 'pending', 'sent', 'delivered']);
+      await waitFor(async () => working.linesWith(`INFO: Mensagem ${messageId} enviada para o usuário ${bobId} no Instagram`).length === 1, {
+        what: 'the Instagram line after the replay',
+      });
+      const again = await runCli(dataDir, mode, ['dead-letters', 'replay', 'instagram']).catch(() => undefined);
+      // Embedded: the running hub holds the data directory, so a replay must wait for it to stop; distributed: nothing left.
+      if (mode === 'distributed') assert.match(again!.stdout, /Replayed 0/);
+    } finally {
+      await working.kill('SIGTERM');
+      await HubProcess.removeState(dataDir, mode);
+    }
+  });
+});
