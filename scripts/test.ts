@@ -1,10 +1,11 @@
 /**
  * `npm test`: runs every test file with node:test, the contract suite once per mode.
  *
- * - embedded: always.
- * - distributed (PostgreSQL + Apache Kafka): uses KAFKA_BOOTSTRAP_SERVERS when it is set; otherwise starts Kafka
- *   with scripts/services.sh (and stops it afterwards). Without Java, the distributed suites are skipped with a
- *   loud message; with Java, a service that fails to start fails the run.
+ * - embedded: always; files on local disk.
+ * - distributed (PostgreSQL + Apache Kafka + S3-compatible storage): uses KAFKA_BOOTSTRAP_SERVERS and S3_ENDPOINT
+ *   (with S3_ACCESS_KEY, S3_SECRET_KEY) when they are set; otherwise starts what is missing (Kafka, S3Proxy) with
+ *   scripts/services.sh and stops it afterwards. Without Java, whatever needs a service that cannot start is
+ *   skipped with a loud message; with Java, a service that fails to start fails the run.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -34,9 +35,11 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-function services(command: 'start' | 'stop'): void {
-  const result = spawnSync('bash', ['scripts/services.sh', command], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`scripts/services.sh ${command} failed with status ${result.status}`);
+type Service = 'kafka' | 's3';
+
+function services(command: 'start' | 'stop', which: Service[]): void {
+  const result = spawnSync('bash', ['scripts/services.sh', command, ...which], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`scripts/services.sh ${command} ${which.join(' ')} failed with status ${result.status}`);
 }
 
 /** Reads `export NAME=value` lines written by scripts/services.sh. */
@@ -49,23 +52,39 @@ function servicesEnv(): Record<string, string> {
   return env;
 }
 
+/** The variables each service sets, taken from .services/env for the services this run started. */
+const SERVICE_VARIABLES: Record<Service, string[]> = {
+  kafka: ['KAFKA_BOOTSTRAP_SERVERS'],
+  s3: ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'],
+};
+
 async function main(): Promise<number> {
   const modes = ['embedded'];
   const env: NodeJS.ProcessEnv = { ...process.env, CHAT4ALL_TEST_PG_URL: PG_URL };
-  let startedServices = false;
+  const missing: Service[] = [];
+  if (!process.env.KAFKA_BOOTSTRAP_SERVERS) missing.push('kafka');
+  if (!process.env.S3_ENDPOINT) missing.push('s3');
+  let started: Service[] = [];
   if (!(await postgresReachable())) {
     loud(`Distributed suites SKIPPED: PostgreSQL is not reachable at ${PG_URL} (set CHAT4ALL_TEST_PG_URL).`);
-  } else if (process.env.KAFKA_BOOTSTRAP_SERVERS) {
-    modes.push('distributed');
-  } else if (!hasJava()) {
-    loud('Distributed (Kafka) suites SKIPPED: no Java on this machine, so scripts/services.sh cannot run Kafka.');
+  } else if (missing.length > 0 && !hasJava()) {
+    if (missing.includes('kafka')) {
+      loud('Distributed (Kafka, S3) suites SKIPPED: no Java on this machine, so scripts/services.sh cannot run Kafka.');
+    } else {
+      loud('S3 storage suites SKIPPED: no Java on this machine, so scripts/services.sh cannot run S3Proxy; ' +
+        'the distributed suites run with local-disk storage instead (set S3_ENDPOINT to test an S3 server).');
+      modes.push('distributed');
+    }
   } else {
-    services('start');
-    startedServices = true;
-    env.KAFKA_BOOTSTRAP_SERVERS = servicesEnv().KAFKA_BOOTSTRAP_SERVERS;
+    if (missing.length > 0) {
+      services('start', missing);
+      started = missing;
+      const written = servicesEnv();
+      for (const service of started) for (const name of SERVICE_VARIABLES[service]) env[name] = written[name];
+    }
     modes.push('distributed');
   }
-  process.stdout.write(`Test modes: ${modes.join(', ')}\n`);
+  process.stdout.write(`Test modes: ${modes.join(', ')} (files: embedded on disk${modes.includes('distributed') ? `, distributed on ${env.S3_ENDPOINT ? `S3 at ${env.S3_ENDPOINT}` : 'disk'}` : ''})\n`);
   try {
     const child = spawn(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', 'test/**/*.test.ts'], {
       stdio: 'inherit',
@@ -73,7 +92,7 @@ async function main(): Promise<number> {
     });
     return await new Promise<number>((resolve) => child.on('exit', (code) => resolve(code ?? 1)));
   } finally {
-    if (startedServices) services('stop');
+    if (started.length > 0) services('stop', started);
   }
 }
 

@@ -8,6 +8,7 @@ import { deadLetterTopic } from './domain/dead-letters.ts';
 import { DomainError } from './domain/errors.ts';
 import { openHub, type Hub } from './main.ts';
 import { startApi } from './roles/api-role.ts';
+import { startCleanup } from './roles/cleanup-role.ts';
 import { startConnector } from './roles/connector-role.ts';
 import type { RunningRole } from './roles/role.ts';
 import { startRelay } from './roles/relay-role.ts';
@@ -26,6 +27,7 @@ const USAGE = `Usage: chat4all <command>
   connector <channel>       one channel connector, e.g. whatsapp or instagram
   dead-letters replay <channel>
                             send the channel's dead-lettered deliveries again, then exit
+  cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
 
@@ -63,17 +65,18 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | `connector:${string}`;
+type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
     case 'start':
-      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*'];
+      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'];
     case 'api':
     case 'relay':
     case 'router':
     case 'notifier':
     case 'webhooks':
+    case 'cleanup':
       return [command];
     case 'connector':
       if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
@@ -89,6 +92,7 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'router') return startRouter(hub);
   if (starter === 'notifier') return startNotifier(hub);
   if (starter === 'webhooks') return startWebhooks(hub);
+  if (starter === 'cleanup') return startCleanup(hub);
   const channel = starter.slice('connector:'.length);
   if (channel !== '*') return startConnector(hub, channel, print);
   const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));

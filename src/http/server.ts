@@ -4,10 +4,13 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
+import type { CompleteUpload } from '../app/complete-upload.ts';
 import type { Conversations } from '../app/conversations.ts';
 import type { Identities } from '../app/identities.ts';
 import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
 import type { LiveEvents } from '../app/live-events.ts';
+import type { FileDownloads } from '../app/file-downloads.ts';
+import type { FileUploads } from '../app/file-uploads.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
@@ -21,9 +24,11 @@ import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
+import { fileRoutes } from './routes/file-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
+import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
 import { websocketRoutes } from './routes/websocket-routes.ts';
@@ -42,6 +47,9 @@ export interface HttpServices {
   identities: Identities;
   receiveChannelWebhook: ReceiveChannelWebhook;
   wsHeartbeatMs: number;
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -65,6 +73,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
+    // A client that hung up mid-body (a cut upload) is not a dependency outage.
+    if (request.raw.readableAborted) {
+      return sendProblem(reply, problem(400, EdgeErrorCodes.BAD_REQUEST, 'The request body ended before it was complete'));
+    }
     if (!services.isUnavailable(error)) return sendProblem(reply, toProblem(error, request));
     request.log.warn({ err: error }, 'dependency unavailable');
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -106,8 +118,11 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(messageRoutes, services);
       await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
+      await v1.register(fileRoutes, services);
     },
     { prefix: '/v1' },
   );
+  // Outside /v1 and its bearer tokens: presigned URLs carry their own authorization, like S3's.
+  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads });
   return app;
 }
