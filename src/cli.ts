@@ -15,6 +15,7 @@ import type { RunningRole } from './roles/role.ts';
 import { startRelay } from './roles/relay-role.ts';
 import { startNotifier } from './roles/notifier-role.ts';
 import { startRouter } from './roles/router-role.ts';
+import { startWebhooks } from './roles/webhook-role.ts';
 
 const USAGE = `Usage: chat4all <command>
 
@@ -23,6 +24,7 @@ const USAGE = `Usage: chat4all <command>
   relay                     the outbox relay (outbox -> bus)
   router                    the message router (message_processing -> <channel>_outgoing)
   notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
+  webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
   connector <channel>       one channel connector, e.g. whatsapp or instagram
   dead-letters replay <channel>
                             send the channel's dead-lettered deliveries again, then exit
@@ -65,16 +67,17 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'cleanup' | `connector:${string}`;
+type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
     case 'start':
-      return ['api', 'relay', 'router', 'notifier', 'connector:*', 'cleanup'];
+      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'];
     case 'api':
     case 'relay':
     case 'router':
     case 'notifier':
+    case 'webhooks':
     case 'cleanup':
       return [command];
     case 'connector':
@@ -90,6 +93,7 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'relay') return startRelay(hub);
   if (starter === 'router') return startRouter(hub);
   if (starter === 'notifier') return startNotifier(hub);
+  if (starter === 'webhooks') return startWebhooks(hub);
   if (starter === 'cleanup') return startCleanup(hub);
   const channel = starter.slice('connector:'.length);
   if (channel !== '*') return startConnector(hub, channel, print);

@@ -41,6 +41,13 @@ export interface Config {
   eventRetentionHours: number;
   /** How often the API pings WebSocket clients; one that misses a ping is dropped. */
   wsHeartbeatMs: number;
+  /** Webhook retries: the first delay (doubling after each failure), and how long after the first attempt to keep on. */
+  webhookBackoffBaseMs: number;
+  webhookRetryWindowSeconds: number;
+  /** How long one webhook attempt may take before it counts as failed. */
+  webhookTimeoutMs: number;
+  /** Webhook attempts in flight at once per dispatcher process. */
+  webhookConcurrency: number;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
   mockDeliveredAfterMs: Record<string, number>;
@@ -92,6 +99,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
     eventRetentionHours: integer(env, 'CHAT4ALL_EVENT_RETENTION_HOURS', 168, 1, 24 * 365),
     wsHeartbeatMs: integer(env, 'CHAT4ALL_WS_HEARTBEAT_MS', 25_000, 100, 600_000),
+    webhookBackoffBaseMs: integer(env, 'CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS', 5_000, 10, 3_600_000),
+    webhookRetryWindowSeconds: integer(env, 'CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    webhookTimeoutMs: integer(env, 'CHAT4ALL_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    webhookConcurrency: integer(env, 'CHAT4ALL_WEBHOOK_CONCURRENCY', 16, 1, 1_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
     channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),

@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
+import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
 import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
 import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
@@ -27,12 +28,14 @@ import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UserDirectory } from './app/user-directory.ts';
+import { Webhooks } from './app/webhooks.ts';
 import { createChannels } from './channels/registry.ts';
 import type { Config, StorageConfig } from './config.ts';
 import type { BlobStorage } from './ports/blob-storage.ts';
 import type { ChannelConnector } from './ports/channel-connector.ts';
 import type { MessageBus } from './ports/message-bus.ts';
 import type { Store } from './ports/store.ts';
+import type { WebhookSender } from './ports/webhook-sender.ts';
 
 /** Everything a role needs, wired from config: the adapters and the use cases built on them. */
 export interface Hub {
@@ -59,6 +62,8 @@ export interface Hub {
   fileDownloads: FileDownloads;
   fileAvailability: FileAvailability;
   cleanupUploads: CleanupUploads;
+  webhooks: Webhooks;
+  webhookSender: WebhookSender;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -148,6 +153,8 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
     fileAvailability: new FileAvailability(store.files, storage),
     cleanupUploads: new CleanupUploads(store.files, storage, config.uploadMaxAgeSeconds * 1000, log.child({ role: 'cleanup' })),
+    webhooks: new Webhooks(store.webhooks),
+    webhookSender: new FetchWebhookSender(),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();

@@ -37,6 +37,7 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
         { name: 'conversations', description: 'Private and group conversations' },
         { name: 'messages', description: 'Sending and reading messages' },
         { name: 'events', description: 'Real-time events over a WebSocket' },
+        { name: 'webhooks', description: "Signed POSTs of the caller's events to their endpoints, retries, dead letters" },
         { name: 'channels', description: 'Inbound traffic from channel providers' },
         { name: 'files', description: 'Resumable uploads up to 2 GiB, verified by SHA-256, and downloads' },
         { name: 'ops', description: 'Health and readiness' },

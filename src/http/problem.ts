@@ -17,6 +17,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.CONVERSATION_NOT_FOUND]: 404,
   [ErrorCodes.MESSAGE_NOT_FOUND]: 404,
   [ErrorCodes.FILE_NOT_FOUND]: 404,
+  [ErrorCodes.WEBHOOK_NOT_FOUND]: 404,
   [ErrorCodes.USERNAME_TAKEN]: 409,
   [ErrorCodes.FILE_NOT_COMPLETED]: 409,
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
@@ -37,6 +38,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.MISSING_CHUNKS]: 400,
   [ErrorCodes.UPLOAD_URL_EXPIRED]: 403,
   [ErrorCodes.UPLOAD_URL_INVALID]: 403,
+  [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */

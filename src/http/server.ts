@@ -16,6 +16,7 @@ import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
+import type { Webhooks } from '../app/webhooks.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
@@ -29,6 +30,7 @@ import { identityRoutes } from './routes/identity-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
 import { websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -40,6 +42,7 @@ export interface HttpServices {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  webhooks: Webhooks;
   liveEvents: LiveEvents;
   identities: Identities;
   receiveChannelWebhook: ReceiveChannelWebhook;
@@ -113,6 +116,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(identityRoutes, services);
       await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
+      await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
       await v1.register(fileRoutes, services);
     },
