@@ -42,11 +42,12 @@ if (values['hub-env']) {
   process.env.BENCH_HUB_ENV = JSON.stringify(Object.fromEntries(values['hub-env'].map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])));
 }
 
-const services = await localServices();
+// Kafka only: the sections here need no object storage, and S3Proxy would take CPU from what is measured.
+const services = await localServices(['kafka']);
 try {
   Object.assign(process.env, services.env);
   let modes: TestMode[] = services.distributed ? ['embedded', 'distributed'] : ['embedded'];
-  if (services.skipped) loud(`Distributed sections SKIPPED: ${services.skipped}`);
+  for (const warning of services.warnings) loud(warning);
   if (values.modes) modes = modes.filter((mode) => values.modes!.split(',').includes(mode));
   const log = (line: string) => process.stdout.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
   const startedAt = new Date().toISOString();

@@ -1,8 +1,9 @@
 /**
  * What `npm test` and `npm run bench` need besides Node: PostgreSQL (never started here, taken from
- * CHAT4ALL_TEST_PG_URL) and Apache Kafka (KAFKA_BOOTSTRAP_SERVERS when set, otherwise started with
- * scripts/services.sh and stopped by `stop()`). Without PostgreSQL or Java, distributed mode is unavailable
- * and `skipped` says why, for the caller to print loudly.
+ * CHAT4ALL_TEST_PG_URL), Apache Kafka (KAFKA_BOOTSTRAP_SERVERS) and S3-compatible storage (S3_ENDPOINT with
+ * S3_ACCESS_KEY, S3_SECRET_KEY). Services asked for but not set are started with scripts/services.sh, and
+ * `stop()` stops them again. Without PostgreSQL, or without Java for Kafka, distributed mode is unavailable;
+ * `warnings` says what is skipped, for the caller to print loudly.
  */
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -10,14 +11,16 @@ import pg from 'pg';
 
 export const PG_URL = process.env.CHAT4ALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
+export type Service = 'kafka' | 's3';
+
 export interface LocalServices {
   /** Whether PostgreSQL + Kafka are there for the distributed mode. */
   distributed: boolean;
-  /** Why distributed mode is unavailable, when it is. */
-  skipped?: string;
-  /** CHAT4ALL_TEST_PG_URL, and KAFKA_BOOTSTRAP_SERVERS when distributed. */
+  /** What could not run and why. */
+  warnings: string[];
+  /** CHAT4ALL_TEST_PG_URL, and the variables of the services started here. */
   env: Record<string, string>;
-  /** Stops what this call started (nothing when Kafka was already running). */
+  /** Stops what this call started (nothing that was already running). */
   stop(): void;
 }
 
@@ -43,9 +46,9 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
-function services(command: 'start' | 'stop'): void {
-  const result = spawnSync('bash', ['scripts/services.sh', command], { stdio: 'inherit' });
-  if (result.status !== 0) throw new Error(`scripts/services.sh ${command} failed with status ${result.status}`);
+function services(command: 'start' | 'stop', which: Service[]): void {
+  const result = spawnSync('bash', ['scripts/services.sh', command, ...which], { stdio: 'inherit' });
+  if (result.status !== 0) throw new Error(`scripts/services.sh ${command} ${which.join(' ')} failed with status ${result.status}`);
 }
 
 /** Reads `export NAME=value` lines written by scripts/services.sh. */
@@ -58,20 +61,32 @@ function servicesEnv(): Record<string, string> {
   return env;
 }
 
-export async function localServices(): Promise<LocalServices> {
+/** The variables each service sets, taken from .services/env for the services this run started. */
+const SERVICE_VARIABLES: Record<Service, string[]> = {
+  kafka: ['KAFKA_BOOTSTRAP_SERVERS'],
+  s3: ['S3_ENDPOINT', 'S3_ACCESS_KEY', 'S3_SECRET_KEY', 'S3_REGION'],
+};
+
+/** Makes the `wanted` services available, starting those whose variables are not set. */
+export async function localServices(wanted: Service[]): Promise<LocalServices> {
   const env: Record<string, string> = { CHAT4ALL_TEST_PG_URL: PG_URL };
-  const unavailable = (skipped: string): LocalServices => ({ distributed: false, skipped, env, stop() {} });
+  const none = (distributed: boolean, warnings: string[]): LocalServices => ({ distributed, warnings, env, stop() {} });
+  const missing = wanted.filter((service) => !process.env[SERVICE_VARIABLES[service][0]!]);
   if (!(await postgresReachable())) {
-    return unavailable(`PostgreSQL is not reachable at ${PG_URL} (set CHAT4ALL_TEST_PG_URL).`);
+    return none(false, [`Distributed suites SKIPPED: PostgreSQL is not reachable at ${PG_URL} (set CHAT4ALL_TEST_PG_URL).`]);
   }
-  if (process.env.KAFKA_BOOTSTRAP_SERVERS) {
-    return { distributed: true, env: { ...env, KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS }, stop() {} };
+  if (missing.length > 0 && !hasJava()) {
+    if (missing.includes('kafka')) {
+      return none(false, ['Distributed (Kafka, S3) suites SKIPPED: no Java on this machine, so scripts/services.sh cannot run Kafka.']);
+    }
+    return none(true, [
+      'S3 storage suites SKIPPED: no Java on this machine, so scripts/services.sh cannot run S3Proxy; ' +
+        'the distributed suites run with local-disk storage instead (set S3_ENDPOINT to test an S3 server).',
+    ]);
   }
-  if (!hasJava()) return unavailable('no Java on this machine, so scripts/services.sh cannot run Kafka.');
-  services('start');
-  return {
-    distributed: true,
-    env: { ...env, KAFKA_BOOTSTRAP_SERVERS: servicesEnv().KAFKA_BOOTSTRAP_SERVERS! },
-    stop: () => services('stop'),
-  };
+  if (missing.length === 0) return none(true, []);
+  services('start', missing);
+  const written = servicesEnv();
+  for (const service of missing) for (const name of SERVICE_VARIABLES[service]) if (written[name]) env[name] = written[name];
+  return { distributed: true, warnings: [], env, stop: () => services('stop', missing) };
 }

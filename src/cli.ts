@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from './adapters/pino-logger.ts';
+import { relayOutbox } from './app/relay-outbox.ts';
 import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -8,11 +9,13 @@ import { deadLetterTopic } from './domain/dead-letters.ts';
 import { DomainError } from './domain/errors.ts';
 import { openHub, type Hub } from './main.ts';
 import { startApi } from './roles/api-role.ts';
+import { startCleanup } from './roles/cleanup-role.ts';
 import { startConnector } from './roles/connector-role.ts';
 import type { RunningRole } from './roles/role.ts';
 import { startRelay } from './roles/relay-role.ts';
 import { startNotifier } from './roles/notifier-role.ts';
 import { startRouter } from './roles/router-role.ts';
+import { startWebhooks } from './roles/webhook-role.ts';
 
 const USAGE = `Usage: chat4all <command>
 
@@ -21,17 +24,20 @@ const USAGE = `Usage: chat4all <command>
   relay                     the outbox relay (outbox -> bus)
   router                    the message router (message_processing -> <channel>_outgoing)
   notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
+  webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
   connector <channel>       one channel connector, e.g. whatsapp or instagram
   dead-letters replay <channel>
                             send the channel's dead-lettered deliveries again, then exit
+  cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
 
 Configuration comes from environment variables; see README.md.`;
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
-/** The replay command is done when its topic gave nothing for this long. */
+/** The replay command is done when its topic gave nothing for this long (and for longer before the first batch). */
 const REPLAY_IDLE_MS = 3_000;
+const REPLAY_FIRST_WAIT_MS = 15_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -61,16 +67,18 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | 'notifier' | `connector:${string}`;
+type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
     case 'start':
-      return ['api', 'relay', 'router', 'notifier', 'connector:*'];
+      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'];
     case 'api':
     case 'relay':
     case 'router':
     case 'notifier':
+    case 'webhooks':
+    case 'cleanup':
       return [command];
     case 'connector':
       if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
@@ -85,6 +93,8 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'relay') return startRelay(hub);
   if (starter === 'router') return startRouter(hub);
   if (starter === 'notifier') return startNotifier(hub);
+  if (starter === 'webhooks') return startWebhooks(hub);
+  if (starter === 'cleanup') return startCleanup(hub);
   const channel = starter.slice('connector:'.length);
   if (channel !== '*') return startConnector(hub, channel, print);
   const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));
@@ -148,13 +158,20 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
     if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
     await hub.bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
     const replay = new ReplayDeadLetters(hub.store.deliveries, hub.bus, channel);
-    let lastActivity = Date.now();
+    // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
+    const relay = relayOutbox(hub.store.outbox, hub.bus);
+    let lastBatch: number | undefined;
     const subscription = hub.bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
       await replay.handle(records);
-      lastActivity = Date.now();
+      lastBatch = Date.now();
     });
-    while (Date.now() - lastActivity < REPLAY_IDLE_MS) await sleep(250);
+    // Joining a consumer group can take seconds: wait longer for the first batch than between batches.
+    const started = Date.now();
+    while (lastBatch === undefined ? Date.now() - started < REPLAY_FIRST_WAIT_MS : Date.now() - lastBatch < REPLAY_IDLE_MS) {
+      await sleep(250);
+    }
     await subscription.stop();
+    await relay.stop();
     print(`Replayed ${replay.replayed} dead-lettered ${channel} deliveries.`);
   } finally {
     await hub.close();

@@ -1,5 +1,19 @@
 import path from 'node:path';
 import { channelNames } from './channels/registry.ts';
+import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
+
+export interface S3Config {
+  endpoint: string;
+  /** The endpoint clients reach, for presigned URLs (the same as `endpoint` unless a proxy or container network differs). */
+  publicEndpoint: string;
+  region: string;
+  bucket: string;
+  accessKey: string;
+  secretKey: string;
+}
+
+/** Where file bytes go: a directory of the hub's own, or an S3-compatible object store. */
+export type StorageConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & S3Config);
 
 /** Everything the hub can be told from outside. Only this module reads the environment. */
 export interface Config {
@@ -27,6 +41,13 @@ export interface Config {
   eventRetentionHours: number;
   /** How often the API pings WebSocket clients; one that misses a ping is dropped. */
   wsHeartbeatMs: number;
+  /** Webhook retries: the first delay (doubling after each failure), and how long after the first attempt to keep on. */
+  webhookBackoffBaseMs: number;
+  webhookRetryWindowSeconds: number;
+  /** How long one webhook attempt may take before it counts as failed. */
+  webhookTimeoutMs: number;
+  /** Webhook attempts in flight at once per dispatcher process. */
+  webhookConcurrency: number;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
   mockDeliveredAfterMs: Record<string, number>;
@@ -39,6 +60,13 @@ export interface Config {
   /** Per channel, the secret its inbound webhooks are signed with. */
   channelWebhookSecrets: Record<string, string>;
   mockReadAfterMs: Record<string, number>;
+  storage: StorageConfig;
+  /** Bytes per upload chunk (the last one is smaller). */
+  fileChunkSize: number;
+  uploadUrlTtlSeconds: number;
+  /** Uploads not completed this long after initiation are aborted by the cleanup role. */
+  uploadMaxAgeSeconds: number;
+  cleanupIntervalSeconds: number;
 }
 
 export class ConfigError extends Error {}
@@ -49,10 +77,11 @@ type Env = Record<string, string | undefined>;
 export function loadConfig(rawEnv: Env = process.env): Config {
   const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
   const production = env.NODE_ENV === 'production';
+  const dataDir = path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data');
   return {
     host: env.HOST ?? '0.0.0.0',
     port: integer(env, 'PORT', 8000, 0, 65535),
-    dataDir: path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data'),
+    dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
@@ -70,6 +99,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
     eventRetentionHours: integer(env, 'CHAT4ALL_EVENT_RETENTION_HOURS', 168, 1, 24 * 365),
     wsHeartbeatMs: integer(env, 'CHAT4ALL_WS_HEARTBEAT_MS', 25_000, 100, 600_000),
+    webhookBackoffBaseMs: integer(env, 'CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS', 5_000, 10, 3_600_000),
+    webhookRetryWindowSeconds: integer(env, 'CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
+    webhookTimeoutMs: integer(env, 'CHAT4ALL_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
+    webhookConcurrency: integer(env, 'CHAT4ALL_WEBHOOK_CONCURRENCY', 16, 1, 1_000),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
     channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),
@@ -85,6 +118,32 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     },
     mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),
     mockReadAfterMs: perChannel(env, 'CHAT4ALL_MOCK_READ_AFTER_MS', 3_600_000, '2000'),
+    storage: storage(env, dataDir),
+    fileChunkSize: integer(env, 'CHAT4ALL_FILE_CHUNK_SIZE', 8 * 1024 * 1024, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE),
+    // S3 caps presigned URLs at 7 days.
+    uploadUrlTtlSeconds: integer(env, 'CHAT4ALL_UPLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
+    uploadMaxAgeSeconds: integer(env, 'CHAT4ALL_UPLOAD_MAX_AGE_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
+    cleanupIntervalSeconds: integer(env, 'CHAT4ALL_CLEANUP_INTERVAL_SECONDS', 600, 1, 24 * 3600),
+  };
+}
+
+function storage(env: Env, dataDir: string): StorageConfig {
+  const endpoint = env.S3_ENDPOINT;
+  if (!endpoint) return { kind: 'disk', dir: path.join(dataDir, 'files') };
+  const accessKey = env.S3_ACCESS_KEY;
+  const secretKey = env.S3_SECRET_KEY;
+  if (!accessKey || !secretKey) throw new ConfigError('S3_ENDPOINT is set: S3_ACCESS_KEY and S3_SECRET_KEY are required too');
+  for (const [name, url] of [['S3_ENDPOINT', endpoint], ['S3_PUBLIC_ENDPOINT', env.S3_PUBLIC_ENDPOINT]] as const) {
+    if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`${name} must be an http(s) URL, got "${url}"`);
+  }
+  return {
+    kind: 's3',
+    endpoint,
+    publicEndpoint: env.S3_PUBLIC_ENDPOINT ?? endpoint,
+    region: env.S3_REGION ?? 'us-east-1',
+    bucket: env.S3_BUCKET ?? 'chat4all-files',
+    accessKey,
+    secretKey,
   };
 }
 

@@ -2,6 +2,8 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
+import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
+import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
 import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
 import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
 import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
@@ -10,6 +12,12 @@ import { openSqlStore } from './adapters/sql/sql-store.ts';
 import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
+import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
+import { CleanupUploads } from './app/cleanup-uploads.ts';
+import { CompleteUpload } from './app/complete-upload.ts';
+import { FileAvailability } from './app/file-availability.ts';
+import { FileDownloads } from './app/file-downloads.ts';
+import { FileUploads } from './app/file-uploads.ts';
 import { Conversations } from './app/conversations.ts';
 import { Identities } from './app/identities.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
@@ -20,11 +28,14 @@ import { RegisterUser } from './app/register-user.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UserDirectory } from './app/user-directory.ts';
+import { Webhooks } from './app/webhooks.ts';
 import { createChannels } from './channels/registry.ts';
-import type { Config } from './config.ts';
+import type { Config, StorageConfig } from './config.ts';
+import type { BlobStorage } from './ports/blob-storage.ts';
 import type { ChannelConnector } from './ports/channel-connector.ts';
 import type { MessageBus } from './ports/message-bus.ts';
 import type { Store } from './ports/store.ts';
+import type { WebhookSender } from './ports/webhook-sender.ts';
 
 /** Everything a role needs, wired from config: the adapters and the use cases built on them. */
 export interface Hub {
@@ -45,6 +56,14 @@ export interface Hub {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  storage: BlobStorage;
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
+  fileAvailability: FileAvailability;
+  cleanupUploads: CleanupUploads;
+  webhooks: Webhooks;
+  webhookSender: WebhookSender;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
   close(): Promise<void>;
@@ -77,9 +96,15 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
         log: busLog,
       })
     : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
+  const storage = await openStorage(config.storage);
+  await storage.prepare().catch(async (error: unknown) => {
+    await Promise.all([bus.close(), store.close()]);
+    throw error;
+  });
   const mode = [
     config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
     config.kafkaBootstrapServers ? `Kafka at ${config.kafkaBootstrapServers.join(',')}` : 'bus on the database',
+    config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
   ].join(', ');
 
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
@@ -96,6 +121,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
   };
   const channels = createChannels(config.channels, simulation, (channel, reports) => channelEvents.record(channel, reports));
   const sendMessage = new SendMessage(store.messages, store.files, conversations);
+  const urlTtlMs = config.uploadUrlTtlSeconds * 1000;
   return {
     config,
     log,
@@ -121,12 +147,30 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     }),
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.deliveries, conversations),
+    storage,
+    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret), { chunkSize: config.fileChunkSize, urlTtlMs }),
+    completeUpload: new CompleteUpload(store.files, storage),
+    fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
+    fileAvailability: new FileAvailability(store.files, storage),
+    cleanupUploads: new CleanupUploads(store.files, storage, config.uploadMaxAgeSeconds * 1000, log.child({ role: 'cleanup' })),
+    webhooks: new Webhooks(store.webhooks),
+    webhookSender: new FetchWebhookSender(),
     isUnavailable: isDatabaseUnavailable,
     async close() {
       await bus.close();
       await store.close();
     },
   };
+}
+
+/** Download URLs are handed out right before the client follows them: a few minutes is plenty. */
+const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
+
+/** The AWS SDK is loaded only when S3 is configured: it costs some 30 MB of memory and start-up time. */
+async function openStorage(config: StorageConfig): Promise<BlobStorage> {
+  if (config.kind === 'disk') return new DiskBlobStorage(config.dir);
+  const { S3BlobStorage } = await import('./adapters/s3/s3-blob-storage.ts');
+  return new S3BlobStorage(config);
 }
 
 /** A connection string without its password, for banners and logs. */

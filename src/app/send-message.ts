@@ -1,8 +1,9 @@
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
-import { fingerprint, type Message, type SendCommand } from '../domain/message.ts';
+import { fingerprint, type Message, type Payload, type SendCommand } from '../domain/message.ts';
 import type { FileCatalog } from '../ports/file-catalog.ts';
 import type { MessageStore } from '../ports/message-store.ts';
 import { notFound, notMember, type Conversations } from './conversations.ts';
+import { FileAccess } from './file-access.ts';
 
 export interface SendResult {
   message: Message;
@@ -12,12 +13,12 @@ export interface SendResult {
 
 export class SendMessage {
   readonly #messages: MessageStore;
-  readonly #files: FileCatalog;
+  readonly #files: FileAccess;
   readonly #conversations: Conversations;
 
   constructor(messages: MessageStore, files: FileCatalog, conversations: Conversations) {
     this.#messages = messages;
-    this.#files = files;
+    this.#files = new FileAccess(files);
     this.#conversations = conversations;
   }
 
@@ -29,7 +30,7 @@ export class SendMessage {
     }
     if (command.payload.type === 'file') {
       await this.#conversations.assertMember(callerId, command.conversationId);
-      await this.#checkFile(callerId, command.payload.file_id);
+      command = { ...command, payload: await this.#filePayload(callerId, command.payload.file_id) };
     }
     const print = fingerprint(command);
     const outcome = await this.#messages.accept(command, print);
@@ -55,14 +56,13 @@ export class SendMessage {
     }
   }
 
-  async #checkFile(callerId: string, fileId: string): Promise<void> {
-    const file = await this.#files.find(fileId);
-    // A file the sender did not upload is reported as missing: its existence is not theirs to learn.
-    if (!file || file.uploaderId !== callerId) {
-      throw new DomainError(ErrorCodes.FILE_NOT_FOUND, `File ${fileId} not found`, { 'payload.file_id': ['unknown file'] });
-    }
+  /** A completed file the sender uploaded or can already see in one of their conversations, described. */
+  async #filePayload(callerId: string, fileId: string): Promise<Payload> {
+    // A file the sender cannot see is reported as missing: its existence is not theirs to learn.
+    const file = await this.#files.visible(callerId, fileId);
     if (file.status !== 'completed') {
-      throw new DomainError(ErrorCodes.FILE_NOT_COMPLETED, `File ${fileId} has not completed its upload`);
+      throw new DomainError(ErrorCodes.FILE_NOT_COMPLETED, `File ${fileId} has not completed its upload (status ${file.status})`);
     }
+    return { type: 'file', file_id: fileId, filename: file.filename, file_size: file.fileSize, content_type: file.contentType };
   }
 }

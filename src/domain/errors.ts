@@ -19,12 +19,26 @@ export const ErrorCodes = {
   MESSAGE_NOT_FOUND: 'MESSAGE_NOT_FOUND',
   FILE_NOT_FOUND: 'FILE_NOT_FOUND',
   FILE_NOT_COMPLETED: 'FILE_NOT_COMPLETED',
+  FILE_TOO_LARGE: 'FILE_TOO_LARGE',
+  FILE_ALREADY_COMPLETED: 'FILE_ALREADY_COMPLETED',
+  FILE_UPLOAD_FAILED: 'FILE_UPLOAD_FAILED',
+  FILE_BEING_VERIFIED: 'FILE_BEING_VERIFIED',
+  NOT_FILE_UPLOADER: 'NOT_FILE_UPLOADER',
+  CHUNK_SIZE_MISMATCH: 'CHUNK_SIZE_MISMATCH',
+  CHUNK_TOO_LARGE: 'CHUNK_TOO_LARGE',
+  CHUNK_CHECKSUM_MISMATCH: 'CHUNK_CHECKSUM_MISMATCH',
+  CHECKSUM_MISMATCH: 'CHECKSUM_MISMATCH',
+  MISSING_CHUNKS: 'MISSING_CHUNKS',
+  UPLOAD_URL_EXPIRED: 'UPLOAD_URL_EXPIRED',
+  UPLOAD_URL_INVALID: 'UPLOAD_URL_INVALID',
   IDEMPOTENCY_CONFLICT: 'IDEMPOTENCY_CONFLICT',
   IDENTITY_TAKEN: 'IDENTITY_TAKEN',
   IDENTITY_NOT_FOUND: 'IDENTITY_NOT_FOUND',
   CHANNEL_NOT_FOUND: 'CHANNEL_NOT_FOUND',
   CHANNEL_INBOUND_DISABLED: 'CHANNEL_INBOUND_DISABLED',
   CHANNEL_SIGNATURE_INVALID: 'CHANNEL_SIGNATURE_INVALID',
+  WEBHOOK_NOT_FOUND: 'WEBHOOK_NOT_FOUND',
+  WEBHOOK_LIMIT_REACHED: 'WEBHOOK_LIMIT_REACHED',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];
@@ -35,12 +49,15 @@ export type FieldErrors = Record<string, string[]>;
 export class DomainError extends Error {
   readonly code: ErrorCode;
   readonly fieldErrors: FieldErrors | undefined;
+  /** Machine-readable details beyond the message, e.g. `missing_chunks` (problem extension members). */
+  readonly extensions: Record<string, unknown> | undefined;
 
-  constructor(code: ErrorCode, detail: string, fieldErrors?: FieldErrors) {
+  constructor(code: ErrorCode, detail: string, fieldErrors?: FieldErrors, extensions?: Record<string, unknown>) {
     super(detail);
     this.name = 'DomainError';
     this.code = code;
     this.fieldErrors = fieldErrors;
+    this.extensions = extensions;
   }
 }
 

@@ -7,7 +7,10 @@ export const DEFAULT_PRIORITY: Priority = 'normal';
 
 export const MAX_TEXT_LENGTH = 4096;
 
-export type Payload = { type: 'text'; text: string } | { type: 'file'; file_id: string };
+/** A file payload names the upload; the hub adds its name, size and type when it accepts the message. */
+export type Payload =
+  | { type: 'text'; text: string }
+  | { type: 'file'; file_id: string; filename?: string; file_size?: number; content_type?: string };
 
 /** What a client asks to send, after validation and defaults. */
 export interface SendCommand {

@@ -17,6 +17,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.CONVERSATION_NOT_FOUND]: 404,
   [ErrorCodes.MESSAGE_NOT_FOUND]: 404,
   [ErrorCodes.FILE_NOT_FOUND]: 404,
+  [ErrorCodes.WEBHOOK_NOT_FOUND]: 404,
   [ErrorCodes.USERNAME_TAKEN]: 409,
   [ErrorCodes.FILE_NOT_COMPLETED]: 409,
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
@@ -25,6 +26,19 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.CHANNEL_NOT_FOUND]: 404,
   [ErrorCodes.CHANNEL_INBOUND_DISABLED]: 404,
   [ErrorCodes.CHANNEL_SIGNATURE_INVALID]: 401,
+  [ErrorCodes.FILE_TOO_LARGE]: 413,
+  [ErrorCodes.FILE_ALREADY_COMPLETED]: 409,
+  [ErrorCodes.FILE_UPLOAD_FAILED]: 409,
+  [ErrorCodes.FILE_BEING_VERIFIED]: 409,
+  [ErrorCodes.NOT_FILE_UPLOADER]: 403,
+  [ErrorCodes.CHUNK_SIZE_MISMATCH]: 400,
+  [ErrorCodes.CHUNK_TOO_LARGE]: 413,
+  [ErrorCodes.CHUNK_CHECKSUM_MISMATCH]: 400,
+  [ErrorCodes.CHECKSUM_MISMATCH]: 400,
+  [ErrorCodes.MISSING_CHUNKS]: 400,
+  [ErrorCodes.UPLOAD_URL_EXPIRED]: 403,
+  [ErrorCodes.UPLOAD_URL_INVALID]: 403,
+  [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */
@@ -34,6 +48,7 @@ export const EdgeErrorCodes = {
   BODY_TOO_LARGE: 'BODY_TOO_LARGE',
   UNSUPPORTED_MEDIA_TYPE: 'UNSUPPORTED_MEDIA_TYPE',
   ROUTE_NOT_FOUND: 'ROUTE_NOT_FOUND',
+  RANGE_NOT_SATISFIABLE: 'RANGE_NOT_SATISFIABLE',
   METHOD_NOT_ALLOWED: 'METHOD_NOT_ALLOWED',
   SERVICE_UNAVAILABLE: 'SERVICE_UNAVAILABLE',
   INTERNAL_ERROR: 'INTERNAL_ERROR',
@@ -48,6 +63,7 @@ const titles: Record<number, string> = {
   409: 'Conflict',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
+  416: 'Range Not Satisfiable',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -61,10 +77,19 @@ export interface Problem {
   error_code: string;
   instance?: string;
   field_errors?: FieldErrors;
+  /** Extension members (RFC 9457 §3.2), e.g. `missing_chunks`. */
+  [extension: string]: unknown;
 }
 
-export function problem(status: number, errorCode: string, detail: string, fieldErrors?: FieldErrors): Problem {
+export function problem(
+  status: number,
+  errorCode: string,
+  detail: string,
+  fieldErrors?: FieldErrors,
+  extensions?: Record<string, unknown>,
+): Problem {
   return {
+    ...extensions,
     type: `https://chat4all.dev/errors/${errorCode.toLowerCase().replaceAll('_', '-')}`,
     title: titles[status] ?? 'Error',
     status,
@@ -81,7 +106,9 @@ export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
 
 /** Maps anything thrown by a route to a problem; unknown errors become a logged 500 that leaks nothing. */
 export function toProblem(error: unknown, request: FastifyRequest): Problem {
-  if (error instanceof DomainError) return problem(statusOf[error.code], error.code, error.message, error.fieldErrors);
+  if (error instanceof DomainError) {
+    return problem(statusOf[error.code], error.code, error.message, error.fieldErrors, error.extensions);
+  }
   const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors };
   if (fastifyError.validation) {
     const fields = fastifyError.fieldErrors ?? {};

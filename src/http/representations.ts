@@ -1,8 +1,13 @@
 import type { Session } from '../app/authenticate.ts';
+import type { UploadStatus } from '../app/file-uploads.ts';
+import { totalChunks } from '../domain/file-rules.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
 import { deliverySummary } from '../domain/message-status.ts';
+import { webhookPayload } from '../domain/webhooks.ts';
 import type { Conversation, ConversationSummary } from '../ports/conversation-store.ts';
+import type { StoredFile } from '../ports/file-catalog.ts';
 import type { User } from '../ports/user-store.ts';
+import type { Webhook, WebhookDeadLetter } from '../ports/webhook-store.ts';
 
 /** How domain values look on the wire: snake_case fields, ISO timestamps. */
 
@@ -88,4 +93,47 @@ export const messageDetailJson = (message: MessageDetail) => ({
       recorded_at: step.recordedAt.toISOString(),
     })),
   })),
+});
+
+export const fileStatusJson = ({ file, receivedChunks, missingChunks }: UploadStatus) => ({
+  file_id: file.fileId,
+  filename: file.filename,
+  file_size: file.fileSize,
+  content_type: file.contentType,
+  status: file.status,
+  chunk_size: file.chunkSize,
+  total_chunks: totalChunks(file),
+  received_chunks: receivedChunks,
+  missing_chunks: missingChunks,
+  ...(file.sha256 ? { sha256: file.sha256 } : {}),
+  ...(file.failureReason ? { failure_reason: file.failureReason } : {}),
+  created_at: file.createdAt.toISOString(),
+  completed_at: file.completedAt?.toISOString() ?? null,
+});
+
+export const completedJson = (file: StoredFile) => ({
+  file_id: file.fileId,
+  status: 'completed' as const,
+  filename: file.filename,
+  file_size: file.fileSize,
+  content_type: file.contentType,
+  sha256: file.sha256!,
+});
+
+export const webhookJson = (webhook: Webhook) => ({
+  webhook_id: webhook.webhookId,
+  url: webhook.url,
+  events: webhook.events,
+  created_at: webhook.createdAt.toISOString(),
+});
+
+export const webhookDeadLetterJson = (letter: WebhookDeadLetter) => ({
+  delivery_id: letter.deliveryId,
+  payload: webhookPayload(letter.event),
+  attempts: letter.attempts,
+  first_attempt_at: letter.firstAttemptAt.toISOString(),
+  last_attempt_at: letter.lastAttemptAt.toISOString(),
+  last_status: letter.lastStatus,
+  last_error: letter.lastError,
+  dead_at: letter.deadAt.toISOString(),
 });

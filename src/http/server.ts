@@ -4,15 +4,19 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
+import type { CompleteUpload } from '../app/complete-upload.ts';
 import type { Conversations } from '../app/conversations.ts';
 import type { Identities } from '../app/identities.ts';
 import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
 import type { LiveEvents } from '../app/live-events.ts';
+import type { FileDownloads } from '../app/file-downloads.ts';
+import type { FileUploads } from '../app/file-uploads.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
+import type { Webhooks } from '../app/webhooks.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
@@ -20,10 +24,13 @@ import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
+import { fileRoutes } from './routes/file-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
+import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
+import { webhookRoutes } from './routes/webhook-routes.ts';
 import { websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
@@ -35,10 +42,14 @@ export interface HttpServices {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
+  webhooks: Webhooks;
   liveEvents: LiveEvents;
   identities: Identities;
   receiveChannelWebhook: ReceiveChannelWebhook;
   wsHeartbeatMs: number;
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
   channels: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
@@ -62,6 +73,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
+    // A client that hung up mid-body (a cut upload) is not a dependency outage.
+    if (request.raw.readableAborted) {
+      return sendProblem(reply, problem(400, EdgeErrorCodes.BAD_REQUEST, 'The request body ended before it was complete'));
+    }
     if (!services.isUnavailable(error)) return sendProblem(reply, toProblem(error, request));
     request.log.warn({ err: error }, 'dependency unavailable');
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
@@ -101,9 +116,13 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(identityRoutes, services);
       await v1.register(conversationRoutes, services);
       await v1.register(messageRoutes, services);
+      await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
+      await v1.register(fileRoutes, services);
     },
     { prefix: '/v1' },
   );
+  // Outside /v1 and its bearer tokens: presigned URLs carry their own authorization, like S3's.
+  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads });
   return app;
 }

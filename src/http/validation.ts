@@ -15,6 +15,8 @@ const textAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: true, remov
 
 /** Validates with Ajv and reports every bad field by path, plus text PostgreSQL cannot store. */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
+  // Binary bodies arrive as streams and are checked while they stream (size, checksum), not here.
+  if ((schema as { 'x-streamed'?: boolean })['x-streamed']) return (data: unknown) => ({ value: data });
   const validate: ValidateFunction = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
   return (data: unknown) => {
     const fields: FieldErrors = Object.create(null);

@@ -7,6 +7,8 @@ import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { UserEventStore } from './user-event-store.ts';
 import type { UserStore } from './user-store.ts';
+import type { WebhookQueue } from './webhook-queue.ts';
+import type { WebhookStore } from './webhook-store.ts';
 
 /** The database, seen by the use cases as a few repositories. */
 export interface Store {
@@ -19,6 +21,8 @@ export interface Store {
   outbox: Outbox;
   identities: IdentityStore;
   files: FileCatalog;
+  webhooks: WebhookStore;
+  webhookQueue: WebhookQueue;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

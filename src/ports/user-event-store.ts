@@ -26,7 +26,10 @@ export type FeedListener = (userIds: readonly string[] | null) => void;
  * (store-and-forward). Appends are announced to listeners in every process.
  */
 export interface UserEventStore {
-  /** Appends entries to their users' feeds (each user's new entries in the order given) and announces it. */
+  /**
+   * Appends entries to their users' feeds (each user's new entries in the order given) and announces it. In the
+   * same transaction, each new entry is queued for delivery to its user's webhooks that chose its type.
+   */
   append(entries: readonly UserEventEntry[]): Promise<void>;
   /** Events after `afterEventId`, oldest first. */
   read(userId: string, afterEventId: number, limit: number): Promise<UserEvent[]>;

@@ -9,7 +9,7 @@ export async function startRouter(hub: Hub): Promise<RunningRole> {
   const log = hub.log.child({ role: 'router' });
   const channels = [...hub.channels.keys()];
   await hub.bus.ensureTopics([MESSAGE_PROCESSING_TOPIC, ...channels.map(outgoingTopic)]);
-  const router = new RouteMessages(hub.store.deliveries, hub.bus, channels, (event, routed) =>
+  const router = new RouteMessages(hub.store.deliveries, hub.bus, channels, hub.fileAvailability, (event, routed) =>
     log.info({ message_id: event.message_id, channels: routed }, `Routing message ${event.message_id} to ${routed.join(', ')}`),
   );
   const subscription = hub.bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, (records) => router.handle(records));

@@ -122,9 +122,6 @@ for (const mode of testModes) describe(`connectors under failure [${mode}]`, () 
       await waitFor(async () => working.linesWith(`INFO: Mensagem ${messageId} enviada para o usuário ${bobId} no Instagram`).length === 1, {
         what: 'the Instagram line after the replay',
       });
-      const again = await runCli(dataDir, mode, ['dead-letters', 'replay', 'instagram']).catch(() => undefined);
-      // Embedded: the running hub holds the data directory, so a replay must wait for it to stop; distributed: nothing left.
-      if (mode === 'distributed') assert.match(again!.stdout, /Replayed 0/);
     } finally {
       await working.kill('SIGTERM');
       await HubProcess.removeState(dataDir, mode);

@@ -37,7 +37,7 @@ describe('faults in distributed mode', { skip }, () => {
     const kafka = async (command: 'start' | 'stop') => {
       // Asynchronous on purpose: the sends go on while the script starts or stops the broker.
       try {
-        await promisify(execFile)('bash', ['scripts/services.sh', command], { cwd: ROOT, env: kafkaEnv, timeout: 180_000 });
+        await promisify(execFile)('bash', ['scripts/services.sh', command, 'kafka'], { cwd: ROOT, env: kafkaEnv, timeout: 180_000 });
       } catch (error) {
         const { stdout, stderr } = error as { stdout?: string; stderr?: string };
         throw new Error(`services.sh ${command} failed for the private Kafka: ${String(error)}\n${stdout ?? ''}${stderr ?? ''}`);

@@ -5,6 +5,9 @@ const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
 /** Settings every test process gets: fast bcrypt, quick polling, no demo-mode surprises. */
+/** What points a process at shared services: set per hub by `env`, never inherited from the runner. */
+const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_TOPIC_PREFIX|S3_\w+)$/;
+
 const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test' };
 
 /**
@@ -26,8 +29,7 @@ export class HubChild {
     env: Record<string, string>,
     ready: RegExp,
   ): Promise<{ child: ChildProcess; output: { text: string }; match: RegExpExecArray }> {
-    const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...inherited } =
-      process.env;
+    const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...inherited, ...TEST_SETTINGS, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

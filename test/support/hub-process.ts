@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HubChild } from './hub-child.ts';
+import { deleteBucket, s3Env } from './s3-buckets.ts';
 import { createDatabase, deleteTopics, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
 
 export interface HubOptions {
@@ -51,6 +52,7 @@ export class HubProcess extends HubChild {
       DATABASE_URL: state.url,
       KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: state.topicPrefix,
+      ...s3Env(state.bucket),
     };
   }
 
@@ -76,6 +78,7 @@ export class HubProcess extends HubChild {
       const state = distributedState(dataDir);
       await dropDatabase(state.database);
       await deleteTopics(state.topicPrefix);
+      await deleteBucket(state.bucket);
     }
   }
 }

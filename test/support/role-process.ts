@@ -8,6 +8,7 @@ const STARTED: Record<string, RegExp> = {
   relay: /Outbox relay started/,
   router: /Message router started/,
   connector: /mock connector started/,
+  cleanup: /Upload cleanup started/,
 };
 
 export interface RoleOptions {
@@ -21,7 +22,7 @@ export interface RoleOptions {
 }
 
 /**
- * One non-API role (relay, router, connector) in a child process. HubProcess waits for the API's
+ * One non-API role (relay, router, connector, cleanup) in a child process. HubProcess waits for the API's
  * "listening on" line, which these roles never print; this waits for the role's own start log line instead.
  * It never owns the state: whoever made `dataDir` removes it (HubProcess.removeState).
  */
@@ -35,7 +36,7 @@ export class RoleProcess extends HubChild {
 
   static async start(options: RoleOptions): Promise<RoleProcess> {
     const started = STARTED[options.args[0] ?? ''];
-    if (!started) throw new Error(`RoleProcess runs relay, router or connector, not "${options.args.join(' ')}"`);
+    if (!started) throw new Error(`RoleProcess runs relay, router, connector or cleanup, not "${options.args.join(' ')}"`);
     const env = { ...(await HubProcess.stateEnv(options.dataDir, options.mode)), LOG_LEVEL: 'info', ...options.env };
     const { child, output } = await HubChild.launch(options.args, env, started);
     return new RoleProcess(options.args.join(' '), child, output);

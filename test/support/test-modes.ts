@@ -15,12 +15,20 @@ export const testModes: TestMode[] = (process.env.CHAT4ALL_TEST_MODES ?? 'embedd
 /** The server that holds one database per test hub in distributed mode. */
 const ADMIN_URL = process.env.CHAT4ALL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
-/** A hub's state in distributed mode is named after its data directory: its own database and topics. */
-export function distributedState(dataDir: string): { database: string; url: string; topicPrefix: string } {
+/**
+ * Which storage adapter each mode's hubs use: local disk in embedded mode; in distributed mode the S3-compatible
+ * server the runner started (S3_ENDPOINT), or disk where there is none (the runner then says so loudly).
+ */
+export function storageOf(mode: TestMode): 'disk' | 's3' {
+  return mode === 'distributed' && process.env.S3_ENDPOINT ? 's3' : 'disk';
+}
+
+/** A hub's state in distributed mode is named after its data directory: its own database, topics and bucket. */
+export function distributedState(dataDir: string): { database: string; url: string; topicPrefix: string; bucket: string } {
   const database = `chat4all_${path.basename(dataDir).replace(/[^A-Za-z0-9]/g, '_').toLowerCase()}`;
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
-  return { database, url: url.toString(), topicPrefix: `${database}.` };
+  return { database, url: url.toString(), topicPrefix: `${database}.`, bucket: database.replaceAll('_', '-') };
 }
 
 export async function createDatabase(database: string): Promise<void> {

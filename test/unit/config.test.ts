@@ -237,3 +237,34 @@ describe('loadConfig: CHAT4ALL_MOCK_LATENCY_MS', () => {
     assert.deepEqual(config.mockFailureRates, {});
   });
 });
+
+describe('loadConfig: webhooks', () => {
+  it('retries from 5 s for 24 h, with 10 s attempts, 16 at a time by default', () => {
+    const config = loadConfig({});
+    assert.deepEqual(
+      [config.webhookBackoffBaseMs, config.webhookRetryWindowSeconds, config.webhookTimeoutMs, config.webhookConcurrency],
+      [5_000, 86_400, 10_000, 16],
+    );
+  });
+
+  it('reads the four webhook variables', () => {
+    const config = loadConfig({
+      CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS: '50',
+      CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS: '2',
+      CHAT4ALL_WEBHOOK_TIMEOUT_MS: '500',
+      CHAT4ALL_WEBHOOK_CONCURRENCY: '4',
+    });
+    assert.deepEqual(
+      [config.webhookBackoffBaseMs, config.webhookRetryWindowSeconds, config.webhookTimeoutMs, config.webhookConcurrency],
+      [50, 2, 500, 4],
+    );
+  });
+
+  it('rejects a retry window of 0 seconds', () => {
+    assertConfigError({ CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS: '0' }, 'CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS');
+  });
+
+  it('rejects a concurrency of 0', () => {
+    assertConfigError({ CHAT4ALL_WEBHOOK_CONCURRENCY: '0' }, 'CHAT4ALL_WEBHOOK_CONCURRENCY');
+  });
+});

@@ -28,9 +28,13 @@ class SqlFileMigrationProvider implements MigrationProvider {
   }
 }
 
-/** Brings the schema up to date. Kysely's migrator takes a lock, so processes starting together do not race. */
+/**
+ * Brings the schema up to date. Kysely's migrator takes a lock, so processes starting together do not race.
+ * Numbers are handed out to work done in parallel, so a database may already have a later one than a migration
+ * that arrives with a merge: pending migrations run in name order wherever they fall.
+ */
 export async function migrate(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider() });
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(), allowUnorderedMigrations: true });
   const { error, results } = await migrator.migrateToLatest();
   const failed = results?.find((result) => result.status === 'Error');
   if (error || failed) {

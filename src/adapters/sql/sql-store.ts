@@ -18,6 +18,8 @@ import { SqlOutboxWriter } from './sql-outbox-writer.ts';
 import { SqlSettingsStore } from './sql-settings-store.ts';
 import { SqlUserEventStore } from './sql-user-event-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
+import { SqlWebhookQueue } from './sql-webhook-queue.ts';
+import { SqlWebhookStore } from './sql-webhook-store.ts';
 
 export interface SqlStoreOptions {
   outboxPartitions: number;
@@ -70,6 +72,8 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
     identities: new SqlIdentityStore(db),
+    webhooks: new SqlWebhookStore(db),
+    webhookQueue: new SqlWebhookQueue(database),
     outbox: new SqlOutbox(db, {
       ...options.loop,
       partitions: options.outboxPartitions,

@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { HubEventType } from '../../domain/hub-events.ts';
 import type { FeedListener, UserEvent, UserEventEntry, UserEventStore } from '../../ports/user-event-store.ts';
 import type { Db, SqlDatabase } from './sql-database.ts';
+import { queueWebhookDeliveries } from './sql-webhook-queue.ts';
 
 /** The notification channel on which appends name the users whose feeds grew. */
 const FEED_CHANNEL = 'chat4all_user_feeds';
@@ -53,6 +54,7 @@ export class SqlUserEventStore implements UserEventStore {
                              ${fresh.map((e) => e.key)}::text[], ${fresh.map((e) => e.type)}::text[],
                              ${fresh.map((e) => JSON.stringify(e.data))}::jsonb[],
                              ${fresh.map((e) => e.occurredAt.toISOString())}::timestamptz[])`.execute(trx);
+      await queueWebhookDeliveries(trx, fresh);
       const grown = [...new Set(fresh.map((entry) => entry.userId))];
       await sql`
         UPDATE user_event_heads h SET last_event_id = n.last

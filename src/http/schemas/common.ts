@@ -23,7 +23,8 @@ export const ProblemSchema = Type.Object(
       Type.Record(Type.String(), Type.Array(Type.String()), { description: 'Every bad field, by path' }),
     ),
   },
-  { description: 'RFC 9457 problem details' },
+  // extension members such as missing_chunks are part of the document
+  { description: 'RFC 9457 problem details', additionalProperties: true },
 );
 
 /** Example problem documents, reused in every route's documented error responses. */

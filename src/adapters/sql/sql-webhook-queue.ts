@@ -1,0 +1,150 @@
+import { sql, type Transaction } from 'kysely';
+import type { HubEventType } from '../../domain/hub-events.ts';
+import type { WebhookEvent } from '../../domain/webhooks.ts';
+import type { AttemptOutcome, ClaimedDelivery, ClaimOptions, WebhookQueue } from '../../ports/webhook-queue.ts';
+import type { Db, SqlDatabase } from './sql-database.ts';
+
+/** Announces that deliveries were queued (new events, replays), to the dispatchers of every process. */
+export const WEBHOOK_QUEUE_CHANNEL = 'chat4all_webhook_deliveries';
+
+/** How far past the per-claim limit a claim looks, so one webhook's backlog cannot hide the others'. */
+const LOOKAHEAD = 10;
+const MAX_ERROR_LENGTH = 500;
+
+export interface EventRow {
+  event_id: number | string;
+  type: HubEventType;
+  data: unknown;
+  occurred_at: Date | string;
+}
+
+export const toEvent = (row: EventRow): WebhookEvent => ({
+  eventId: Number(row.event_id),
+  type: row.type,
+  occurredAt: new Date(row.occurred_at),
+  data: row.data,
+});
+
+/**
+ * Queues a delivery of each of these freshly appended feed events to every webhook of its user that chose its
+ * type. Runs inside the transaction that appended them, so an event is queued exactly when it enters the feed.
+ */
+export async function queueWebhookDeliveries(
+  trx: Transaction<unknown>,
+  events: ReadonlyArray<{ userId: string; eventId: number }>,
+): Promise<void> {
+  await sql`
+    WITH queued AS (
+      INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, data, occurred_at)
+      SELECT gen_random_uuid(), w.id, e.event_id, e.type, e.data, e.occurred_at
+      FROM unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((e) => e.eventId)}::bigint[]) AS f (user_id, event_id)
+      JOIN user_events e ON e.user_id = f.user_id AND e.event_id = f.event_id
+      JOIN webhooks w ON w.user_id = e.user_id AND e.type = ANY (w.events)
+      ON CONFLICT DO NOTHING
+      RETURNING 1
+    )
+    SELECT pg_notify(${WEBHOOK_QUEUE_CHANNEL}, '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued`.execute(trx);
+}
+
+export class SqlWebhookQueue implements WebhookQueue {
+  readonly #database: SqlDatabase;
+  readonly #db: Db;
+
+  constructor(database: SqlDatabase) {
+    this.#database = database;
+    this.#db = database.db;
+  }
+
+  /**
+   * Ranks due deliveries per webhook so none gets more than its share in flight, then locks them with SKIP LOCKED
+   * (dispatchers never take the same one) and pushes their next attempt out by the lease: that is the claim.
+   */
+  async claim({ limit, leaseMs, perEndpoint, inFlight }: ClaimOptions): Promise<ClaimedDelivery[]> {
+    const busy = [...inFlight].filter(([, count]) => count >= perEndpoint).map(([id]) => id);
+    const { rows } = await sql<EventRow & {
+      id: string;
+      webhook_id: string;
+      url: string;
+      secret: string;
+      attempts: number;
+      since_first_ms: number | string;
+    }>`
+      WITH in_flight AS (
+        SELECT * FROM unnest(${[...inFlight.keys()]}::uuid[], ${[...inFlight.values()]}::int[]) AS f (webhook_id, n)
+      ), due AS (
+        SELECT id, webhook_id, row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS rank
+        FROM (
+          SELECT id, webhook_id, next_attempt_at FROM webhook_deliveries
+          WHERE status = 'pending' AND next_attempt_at <= now() AND webhook_id <> ALL (${busy}::uuid[])
+          ORDER BY next_attempt_at LIMIT ${limit * LOOKAHEAD}
+        ) AS oldest
+      ), picked AS (
+        SELECT due.id FROM due LEFT JOIN in_flight USING (webhook_id)
+        WHERE due.rank <= ${perEndpoint} - coalesce(in_flight.n, 0)
+        LIMIT ${limit}
+      ), locked AS (
+        SELECT id FROM webhook_deliveries
+        WHERE id IN (SELECT id FROM picked) AND status = 'pending' AND next_attempt_at <= now()
+        FOR UPDATE SKIP LOCKED
+      )
+      UPDATE webhook_deliveries d
+      SET attempts = d.attempts + 1, first_attempt_at = coalesce(d.first_attempt_at, now()), last_attempt_at = now(),
+          next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
+      FROM locked, webhooks w
+      WHERE d.id = locked.id AND w.id = d.webhook_id
+      RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.type, d.data, d.occurred_at, d.attempts,
+                extract(epoch FROM now() - d.first_attempt_at) * 1000 AS since_first_ms`.execute(this.#db);
+    return rows.map((row) => ({
+      deliveryId: row.id,
+      webhookId: row.webhook_id,
+      url: row.url,
+      secret: row.secret,
+      event: toEvent(row),
+      attempt: row.attempts,
+      sinceFirstAttemptMs: Number(row.since_first_ms),
+    }));
+  }
+
+  async msUntilNextDue(busy: readonly string[]): Promise<number | null> {
+    const { rows } = await sql<{ ms: number | string | null }>`
+      SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000) AS ms FROM webhook_deliveries
+      WHERE status = 'pending' AND webhook_id <> ALL (${[...busy]}::uuid[])`.execute(this.#db);
+    const ms = rows[0]?.ms;
+    return ms === null || ms === undefined ? null : Number(ms);
+  }
+
+  /** A success counts even when the claim was lost meanwhile: the receiver has the event. */
+  async delivered(delivery: ClaimedDelivery, outcome: AttemptOutcome): Promise<void> {
+    await sql`
+      UPDATE webhook_deliveries SET status = 'delivered', settled_at = now(), last_status = ${outcome.status}, last_error = NULL
+      WHERE id = ${delivery.deliveryId} AND status = 'pending'`.execute(this.#db);
+  }
+
+  async failed(delivery: ClaimedDelivery, outcome: AttemptOutcome, retryInMs: number | null): Promise<void> {
+    const error = outcome.error?.slice(0, MAX_ERROR_LENGTH) ?? null;
+    const next =
+      retryInMs === null
+        ? sql`status = 'dead', settled_at = now(), dead_seq = nextval('webhook_dead_letter_seq')`
+        : sql`next_attempt_at = now() + ${retryInMs}::float8 * interval '1 millisecond'`;
+    await sql`
+      UPDATE webhook_deliveries SET last_status = ${outcome.status}, last_error = ${error}, ${next}
+      WHERE id = ${delivery.deliveryId} AND status = 'pending' AND attempts = ${delivery.attempt}`.execute(this.#db);
+  }
+
+  async release(delivery: ClaimedDelivery): Promise<void> {
+    await sql`
+      UPDATE webhook_deliveries SET next_attempt_at = now()
+      WHERE id = ${delivery.deliveryId} AND status = 'pending' AND attempts = ${delivery.attempt}`.execute(this.#db);
+  }
+
+  listen(onQueued: () => void): Promise<() => Promise<void>> {
+    // null (the listener reconnected, so it may have missed some) is also a reason to look.
+    return this.#database.listen(WEBHOOK_QUEUE_CHANNEL, () => onQueued());
+  }
+
+  async prune(before: Date): Promise<number> {
+    const result = await sql`
+      DELETE FROM webhook_deliveries WHERE status <> 'pending' AND settled_at < ${before.toISOString()}::timestamptz`.execute(this.#db);
+    return Number(result.numAffectedRows ?? 0);
+  }
+}

@@ -1,0 +1,126 @@
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import type { CompleteUpload } from '../../app/complete-upload.ts';
+import type { FileDownloads } from '../../app/file-downloads.ts';
+import type { ChunkBody, FileUploads, UploadUrl } from '../../app/file-uploads.ts';
+import { MAX_CHUNK_SIZE, normalizeSha256, totalChunks } from '../../domain/file-rules.ts';
+import { validationError } from '../../domain/errors.ts';
+import { parseByteRange } from '../byte-range.ts';
+import { attachment } from '../content-disposition.ts';
+import { EdgeErrorCodes, problem, sendProblem } from '../problem.ts';
+import { completedJson, fileStatusJson } from '../representations.ts';
+import { completeSchema, downloadSchema, fileStatusSchema, initiateSchema, uploadChunkSchema } from '../schemas/file-schemas.ts';
+
+interface FileRouteOptions {
+  fileUploads: FileUploads;
+  completeUpload: CompleteUpload;
+  fileDownloads: FileDownloads;
+}
+
+/** Raw chunk bodies are handed to the route as the request stream itself: nothing buffers them. */
+export function streamRawBodies(app: FastifyInstance, types: string | string[]): void {
+  app.addContentTypeParser(types, (_request, payload, done) => done(null, payload));
+}
+
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads }) => {
+  streamRawBodies(app, 'application/octet-stream');
+  await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
+
+  app.post('/files/initiate', { schema: initiateSchema }, async (request, reply) => {
+    const { filename, file_size, content_type, checksum_sha256 } = request.body;
+    const { file, upload } = await fileUploads.initiate(request.caller.userId, {
+      filename,
+      fileSize: file_size,
+      contentType: content_type ?? 'application/octet-stream',
+      ...(checksum_sha256 ? { sha256: checksum_sha256.toLowerCase() } : {}),
+    });
+    return reply.code(201).send({
+      file_id: file.fileId,
+      upload_url: absolute(request, upload.url),
+      chunk_size: file.chunkSize,
+      total_chunks: totalChunks(file),
+      expires_at: upload.expiresAt.toISOString(),
+    });
+  });
+
+  app.patch('/files/upload', { schema: uploadChunkSchema }, async (request) => {
+    const { file_id: fileId, chunk_id: chunkId } = request.query;
+    const caller = request.caller.userId;
+    if (!request.isMultipart() && !(request.body instanceof Readable)) {
+      const { url, expiresAt } = await fileUploads.uploadUrl(caller, fileId, chunkId);
+      return { file_id: fileId, chunk_id: chunkId, status: 'awaiting_upload' as const, upload_url: absolute(request, url), expires_at: expiresAt.toISOString() };
+    }
+    const body = request.isMultipart() ? await multipartChunk(request) : rawChunk(request);
+    const next = await fileUploads.uploadChunk(caller, fileId, chunkId, body);
+    return uploadedJson(request, fileId, chunkId, next);
+  });
+
+  app.get('/files/:file_id', { schema: fileStatusSchema }, async (request) =>
+    fileStatusJson(await fileUploads.status(request.caller.userId, request.params.file_id)),
+  );
+
+  app.post('/files/complete', { schema: completeSchema }, async (request) =>
+    completedJson(await completeUpload.complete(request.caller.userId, request.body.file_id, request.body.checksum.toLowerCase())),
+  );
+
+  app.get('/files/:file_id/download', { schema: downloadSchema }, async (request, reply) => {
+    const file = await fileDownloads.authorize(request.caller.userId, request.params.file_id);
+    const headers = { contentType: file.contentType, contentDisposition: attachment(file.filename) };
+    const url = await fileDownloads.redirectUrl(file, headers);
+    if (url) return reply.header('cache-control', 'no-store').redirect(url, 302);
+    const range = parseByteRange(request.headers.range, file.fileSize);
+    if (range === 'unsatisfiable') {
+      reply.header('content-range', `bytes */${file.fileSize}`);
+      return sendProblem(reply, problem(416, EdgeErrorCodes.RANGE_NOT_SATISFIABLE, `The file has ${file.fileSize} bytes; that range lies outside it`));
+    }
+    const body = await fileDownloads.open(file, range);
+    reply
+      .header('content-type', headers.contentType)
+      .header('content-disposition', headers.contentDisposition)
+      .header('accept-ranges', 'bytes')
+      .header('etag', `"${file.sha256}"`);
+    if (!range) return reply.header('content-length', file.fileSize).send(body);
+    return reply
+      .code(206)
+      .header('content-range', `bytes ${range.start}-${range.end}/${file.fileSize}`)
+      .header('content-length', range.end - range.start + 1)
+      .send(body);
+  });
+};
+
+/** A raw chunk body (the request stream itself), with what its headers declare. */
+export function rawChunk(request: FastifyRequest): ChunkBody {
+  const length = request.headers['content-length'];
+  return {
+    stream: request.body instanceof Readable ? request.body : Readable.from([]),
+    ...(length !== undefined && !request.headers['transfer-encoding'] ? { contentLength: Number(length) } : {}),
+    ...chunkSha256(request),
+  };
+}
+
+/** The chunk in the `file` field of a multipart form. */
+async function multipartChunk(request: FastifyRequest): Promise<ChunkBody> {
+  const sha256 = chunkSha256(request);
+  const part = await request.file();
+  if (!part || part.fieldname !== 'file') throw validationError('file', 'send the chunk in a multipart field named "file"');
+  return { stream: part.file, ...sha256 };
+}
+
+function chunkSha256(request: FastifyRequest): { sha256?: string } {
+  const header = request.headers['x-chunk-sha256'];
+  if (header === undefined) return {};
+  const sha256 = typeof header === 'string' ? normalizeSha256(header) : undefined;
+  if (!sha256) throw validationError('x-chunk-sha256', 'must be the SHA-256 of the chunk in 64 hex digits');
+  return { sha256 };
+}
+
+export function uploadedJson(request: FastifyRequest, fileId: string, chunkId: number, next: UploadUrl | null) {
+  return { file_id: fileId, chunk_id: chunkId, status: 'uploaded' as const, next_upload_url: next && absolute(request, next.url) };
+}
+
+/** Hub-signed URLs are relative: they point at the address the client used to reach this API. */
+function absolute(request: FastifyRequest, url: string): string {
+  return new URL(url, `${request.protocol}://${request.host}`).toString();
+}
