@@ -20,12 +20,15 @@ const READY: Record<string, RegExp> = {
   relay: /Outbox relay started/,
   router: /Message router started/,
   notifier: /Notifier started/,
+  webhooks: /Webhook dispatcher started/,
+  cleanup: /Upload cleanup started/,
   connector: /mock connector started/,
 };
 
 /**
  * `all` is what a deployment runs: in embedded mode one process with every role (`npm start`); in distributed
- * mode one process per role (api, relay, router, notifier, a connector per default channel), as docker-compose.yml does. `one-process` runs every role in one process
+ * mode one process per role (api, relay, router, notifier, webhooks, a connector per default channel, cleanup), as
+ * docker-compose.yml does. `one-process` runs every role in one process
  * in both modes (`npm start` with DATABASE_URL and KAFKA_BOOTSTRAP_SERVERS). `api` is the REST API alone.
  */
 export type Roles = 'api' | 'all' | 'one-process';
@@ -71,7 +74,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
       ? [['api']]
       : options.mode === 'embedded' || options.roles === 'one-process'
         ? [['start']]
-        : [['api'], ['relay'], ['router'], ['notifier'], ['connector', 'whatsapp'], ['connector', 'instagram']];
+        : [['api'], ['relay'], ['router'], ['notifier'], ['webhooks'], ['connector', 'whatsapp'], ['connector', 'instagram'], ['cleanup']];
   const children: BenchChild[] = [];
   let url = '';
   try {
