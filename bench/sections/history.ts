@@ -25,8 +25,8 @@ export const historySection: Section = {
   name: 'history',
   title: 'History reads: GET /v1/conversations/{id}/messages on one huge conversation, one request at a time',
   async run(context: BenchContext): Promise<SectionResult> {
-    const count = context.quick ? 100_000 : 1_000_000;
-    const requests = context.quick ? 60 : 300;
+    const count = context.quick ? 50_000 : 1_000_000;
+    const requests = context.quick ? 50 : 300;
     const rows: SectionResult['rows'] = [];
     const data: Record<string, unknown> = {};
     for (const mode of context.modes) {

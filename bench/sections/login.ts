@@ -11,7 +11,7 @@ export const loginSection: Section = {
   name: 'login',
   title: 'Login: POST /auth/token (bcrypt at the default cost), alone and alongside accept traffic',
   async run(context: BenchContext): Promise<SectionResult> {
-    const seconds = context.quick ? 6 : 15;
+    const seconds = context.quick ? 3 : 15;
     const rows: SectionResult['rows'] = [];
     const data: Record<string, unknown> = {};
     for (const mode of context.modes) {
@@ -21,7 +21,7 @@ export const loginSection: Section = {
         const login = () =>
           closedLoad({ url, connections: LOGIN_CONNECTIONS, durationSeconds: seconds, task: { kind: 'login', usernames: DEMO_USERS, password: DEMO_PASSWORD } });
         const accept = () => closedLoad({ url, connections: CONNECTIONS, durationSeconds: seconds, task: { kind: 'messages', senders } });
-        await closedLoad({ url, connections: CONNECTIONS, durationSeconds: 3, task: { kind: 'messages', senders } });
+        await closedLoad({ url, connections: CONNECTIONS, durationSeconds: context.quick ? 1 : 3, task: { kind: 'messages', senders } });
         const measure = async <T>(work: () => Promise<T>) => {
           const meter = cpuMeter(deployment.cpuGroups);
           const result = await work();

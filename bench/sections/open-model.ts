@@ -68,7 +68,7 @@ export const openModelSection: Section = {
   title: `Open-model latency: POST /v1/messages at a constant arrival rate (${BASE_RATE}/s and multiples), every role running (distributed: one process per role unless it says one process)`,
   async run(context: BenchContext): Promise<SectionResult> {
     const factors = context.quick ? [1] : [1, 2, 4];
-    const seconds = context.quick ? 10 : 30;
+    const seconds = context.quick ? 8 : 30;
     const rows: SectionResult['rows'] = [];
     const data: Record<string, Step[]> = {};
     // Distributed: one process per role, and (full run) every role in one process, which spends less CPU on 2 cores.
