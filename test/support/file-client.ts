@@ -83,7 +83,12 @@ export function send(
       request.flushHeaders();
       return;
     }
-    request.on('error', reject);
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      // A server that refuses a body may close the connection while it is still being written (S3 servers do):
+      // that is an answer too, and the one a real client would see.
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({ status: 0, headers: new Headers(), body: 'closed by the server' });
+      else reject(error);
+    });
     if (!options.body) {
       request.end();
       return;
