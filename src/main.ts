@@ -4,12 +4,10 @@ import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
 import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
-import { KafkaBus } from './adapters/kafka/kafka-bus.ts';
-import { openPgliteDatabase } from './adapters/sql/pglite/pglite-database.ts';
-import { openPostgresDatabase } from './adapters/sql/postgres/postgres-database.ts';
+import type { LoopSettings } from './adapters/sql/partition-loop.ts';
+import type { SqlDatabase } from './adapters/sql/sql-database.ts';
 import { isDatabaseUnavailable } from './adapters/sql/sql-errors.ts';
 import { openSqlStore } from './adapters/sql/sql-store.ts';
-import { SqlBus } from './adapters/sql-bus/sql-bus.ts';
 import { Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
@@ -73,9 +71,7 @@ export interface Hub {
 export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs, lingerMs: config.lingerMs };
-  const database = config.databaseUrl
-    ? openPostgresDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, log: log.child({ component: 'postgres' }) })
-    : await openPgliteDatabase(config.dataDir);
+  const database = await openDatabase(config, log);
   const store = await openSqlStore(database, {
     loop,
     outboxPartitions: config.outboxPartitions,
@@ -85,17 +81,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     await database.close();
     throw error;
   });
-  const busLog = log.child({ component: 'bus' });
-  const bus: MessageBus = config.kafkaBootstrapServers
-    ? new KafkaBus({
-        bootstrapServers: config.kafkaBootstrapServers,
-        clientId: `chat4all-${holder}`.replace(/[^A-Za-z0-9._-]/g, '-'),
-        partitions: config.busPartitions,
-        lingerMs: config.lingerMs,
-        namespace: config.kafkaNamespace,
-        log: busLog,
-      })
-    : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
+  const bus = await openBus(config, database, loop, log.child({ component: 'bus' }));
   const storage = await openStorage(config.storage);
   await storage.prepare().catch(async (error: unknown) => {
     await Promise.all([bus.close(), store.close()]);
@@ -166,7 +152,32 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
 /** Download URLs are handed out right before the client follows them: a few minutes is plenty. */
 const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
 
-/** The AWS SDK is loaded only when S3 is configured: it costs some 30 MB of memory and start-up time. */
+/**
+ * Each mode loads only the adapters it uses: a module's code stays in memory for the life of the process, and
+ * the API's memory is budgeted (@platformatic/kafka alone costs some 55 MB, pg 9 MB, the AWS SDK 30-40 MB).
+ */
+async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
+  if (!config.databaseUrl) return (await import('./adapters/sql/pglite/pglite-database.ts')).openPgliteDatabase(config.dataDir);
+  const { openPostgresDatabase } = await import('./adapters/sql/postgres/postgres-database.ts');
+  return openPostgresDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, log: log.child({ component: 'postgres' }) });
+}
+
+async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings, log: Logger): Promise<MessageBus> {
+  if (!config.kafkaBootstrapServers) {
+    const { SqlBus } = await import('./adapters/sql-bus/sql-bus.ts');
+    return new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log });
+  }
+  const { KafkaBus } = await import('./adapters/kafka/kafka-bus.ts');
+  return new KafkaBus({
+    bootstrapServers: config.kafkaBootstrapServers,
+    clientId: `chat4all-${loop.holder}`.replace(/[^A-Za-z0-9._-]/g, '-'),
+    partitions: config.busPartitions,
+    lingerMs: config.lingerMs,
+    namespace: config.kafkaNamespace,
+    log,
+  });
+}
+
 async function openStorage(config: StorageConfig): Promise<BlobStorage> {
   if (config.kind === 'disk') return new DiskBlobStorage(config.dir);
   const { S3BlobStorage } = await import('./adapters/s3/s3-blob-storage.ts');

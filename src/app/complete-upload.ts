@@ -1,5 +1,3 @@
-import { createHash } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import { missingChunks } from '../domain/file-rules.ts';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 import type { BlobStorage, StoredPart } from '../ports/blob-storage.ts';
@@ -62,7 +60,7 @@ export class CompleteUpload {
     }
     // From here the parts may be consumed (S3): a failure leaves the file verifying until the lease ends, and
     // the next completion takes over from the assembled object.
-    const { sha256, size } = await digest(await this.#storage.read(target.key));
+    const { sha256, size } = await this.#storage.digest(target.key);
     if (sha256 !== checksum || size !== claimed.fileSize) {
       await this.#files.returnToUploading(fileId, await this.#storage.reopen(target, parts));
       throw new DomainError(
@@ -77,16 +75,6 @@ export class CompleteUpload {
     await this.#storage.finish(target);
     return completed;
   }
-}
-
-async function digest(stream: Readable): Promise<{ sha256: string; size: number }> {
-  const hash = createHash('sha256');
-  let size = 0;
-  for await (const chunk of stream as AsyncIterable<Buffer>) {
-    hash.update(chunk);
-    size += chunk.length;
-  }
-  return { sha256: hash.digest('hex'), size };
 }
 
 /** "0-4, 7, 9-12": the missing chunks of a 2 GiB upload stay readable. */

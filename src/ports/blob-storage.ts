@@ -19,6 +19,11 @@ export interface ByteRange {
   end: number;
 }
 
+export interface ObjectDigest {
+  sha256: string;
+  size: number;
+}
+
 /**
  * Object storage with multipart uploads (S3's model): parts are written, listed and replaced independently,
  * then assembled into one object. Bodies are streams: no part or object is ever held whole in memory.
@@ -49,6 +54,8 @@ export interface BlobStorage {
   abort(target: UploadTarget): Promise<void>;
   /** The object's bytes (or a range of them); rejects when it does not exist. */
   read(key: string, range?: ByteRange): Promise<Readable>;
+  /** The SHA-256 (lower-case hex) and size of the object, computed by streaming it (constant memory). */
+  digest(key: string): Promise<ObjectDigest>;
   /** The object's size, or undefined when it does not exist. */
   size(key: string): Promise<number | undefined>;
   /** A short-lived URL a client can GET the object from, when clients can reach the storage. */

@@ -13,9 +13,10 @@ import {
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
-import type { BlobStorage, ByteRange, StoredPart, UploadTarget } from '../../ports/blob-storage.ts';
+import type { BlobStorage, ByteRange, ObjectDigest, StoredPart, UploadTarget } from '../../ports/blob-storage.ts';
 
 /** How many parts are copied at once when an upload is reopened. */
 const COPY_CONCURRENCY = 4;
@@ -150,6 +151,16 @@ export class S3BlobStorage implements BlobStorage {
     );
     if (!Body) throw new Error(`the S3 server returned no body for ${key}`);
     return Body as Readable;
+  }
+
+  async digest(key: string): Promise<ObjectDigest> {
+    const hash = createHash('sha256');
+    let size = 0;
+    for await (const chunk of (await this.read(key)) as AsyncIterable<Buffer>) {
+      hash.update(chunk);
+      size += chunk.length;
+    }
+    return { sha256: hash.digest('hex'), size };
   }
 
   async size(key: string): Promise<number | undefined> {
