@@ -3,13 +3,15 @@
  *
  *   node bench/files-upload.ts [--size-mib 1024] [--mode embedded|distributed] [--parallel 4] [--json]
  *
- * Starts a hub like the tests do (embedded: files on local disk; distributed: PostgreSQL + Kafka, and S3 when
- * S3_ENDPOINT is set, e.g. after `npm run services:start; source .services/env`), writes a file of pseudo-random
- * bytes, and uploads it twice: through `PATCH /v1/files/upload` and through presigned `PUT`s, `--parallel`
- * chunks at a time, each followed by `complete` (which hashes the stored object). The floor is a plain copy of the
- * same file on the same disk (then flushed with fsync, as the disk adapter flushes what it stores). The API
- * process's resident memory is sampled from /proc every 50 ms during the uploads: its peak, next to what it held
- * before the first chunk (embedded PGlite alone takes several hundred MB; PostgreSQL mode shows the API's own).
+ * Starts the REST API as the bench deployments do (bench/support/deployment.ts: production-like settings,
+ * `--hub`/`--hub-env` honoured; embedded: files on local disk; distributed: PostgreSQL + Kafka, and S3 when
+ * S3_ENDPOINT is set, e.g. after `source .services/env`), writes a file of pseudo-random bytes, and uploads it
+ * twice: through `PATCH /v1/files/upload` and through presigned `PUT`s, `--parallel` chunks at a time, each followed
+ * by `complete` (which hashes the stored object) and a download whose SHA-256 is checked. The floor is a plain
+ * copy of the same file on the same disk (then flushed with fsync, as the disk adapter flushes what it stores).
+ * The API process's resident memory is sampled from /proc every 50 ms during each upload + complete + download:
+ * its peak, next to what it held before the first chunk and its VmHWM (the peak of its whole life, start-up
+ * included: embedded PGlite's initdb alone passes 1 GB). CPU seconds are the API process's (user + system).
  * Prints a table, or one JSON object with --json.
  */
 import { createHash } from 'node:crypto';
@@ -22,8 +24,9 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { ApiClient, type Session } from '../test/support/api-client.ts';
 import { fileBytes } from '../test/support/file-client.ts';
-import { HubProcess } from '../test/support/hub-process.ts';
 import { storageOf, type TestMode } from '../test/support/test-modes.ts';
+import { cpuSeconds } from './support/cpu.ts';
+import { startDeployment } from './support/deployment.ts';
 
 const MiB = 1024 * 1024;
 const { values } = parseArgs({
@@ -39,21 +42,44 @@ const parallel = Number(values.parallel);
 const mode = values.mode as TestMode;
 const agent = new http.Agent({ keepAlive: true, maxSockets: parallel + 2 });
 
+/** What one way of uploading measured. */
+export interface UploadRun {
+  upload_mb_s: number;
+  complete_s: number;
+  end_to_end_mb_s: number;
+  download_mb_s: number;
+  /** API CPU seconds for the upload, the complete and the download. */
+  api_cpu_s: { upload: number; complete: number; download: number };
+  /** Highest API RSS sampled from the first chunk to the end of the download. */
+  api_peak_rss_mib: number;
+}
+
+/** What `--json` prints. */
+export interface FilesUploadResult {
+  mode: TestMode;
+  storage: 'disk' | 's3';
+  size_mib: number;
+  parallel: number;
+  floor_copy_mb_s: number;
+  floor_copy_fsync_mb_s: number;
+  patch: UploadRun;
+  presigned_put: UploadRun;
+  api_rss_mib: { before: number; vm_hwm: number };
+}
+
 const work = await mkdtemp(path.join(tmpdir(), 'chat4all-bench-files-'));
 const source = path.join(work, 'source.bin');
 const sha256 = await writeSource(source, size);
 const floor = await copyFloor(source, path.join(work, 'copy.bin'));
 
-const hub = await HubProcess.start({ mode, args: ['api'] });
+const deployment = await startDeployment({ mode, roles: 'api' });
 try {
-  const session = await new ApiClient(hub.url).login('user1');
-  const rssBefore = rssMiB(hub.pid!);
-  const sampler = sampleRss(hub.pid!);
-  const viaPatch = await upload(session, 'patch');
-  const peakPatch = sampler.peakAndReset();
-  const viaPut = await upload(session, 'put');
-  const peakPut = sampler.stop();
-  const result = {
+  const pid = deployment.cpuGroups.hub!()[0]!;
+  const session = await new ApiClient(deployment.url).login('user1');
+  const rssBefore = memoryMiB(pid, 'VmRSS');
+  const viaPatch = await upload(session, pid, 'patch');
+  const viaPut = await upload(session, pid, 'put');
+  const result: FilesUploadResult = {
     mode,
     storage: storageOf(mode),
     size_mib: size / MiB,
@@ -62,7 +88,7 @@ try {
     floor_copy_fsync_mb_s: floor.copyFsync,
     patch: viaPatch,
     presigned_put: viaPut,
-    api_rss_mib: { before: rssBefore, peak_during_patch: peakPatch, peak_during_put: peakPut },
+    api_rss_mib: { before: rssBefore, vm_hwm: memoryMiB(pid, 'VmHWM') },
   };
   if (values.json) console.log(JSON.stringify(result));
   else {
@@ -71,13 +97,15 @@ try {
     for (const [name, run] of [['PATCH        ', viaPatch], ['presigned PUT', viaPut]] as const) {
       console.log(
         `  ${name}: upload ${run.upload_mb_s} MB/s (${Math.round((run.upload_mb_s / floor.copyFsync) * 100)} % of copy + fsync), ` +
-          `complete ${run.complete_s} s, end to end ${run.end_to_end_mb_s} MB/s`,
+          `complete ${run.complete_s} s, end to end ${run.end_to_end_mb_s} MB/s, download ${run.download_mb_s} MB/s (SHA-256 checked); ` +
+          `API CPU ${run.api_cpu_s.upload} + ${run.api_cpu_s.complete} + ${run.api_cpu_s.download} s, peak RSS ${run.api_peak_rss_mib} MiB`,
       );
     }
-    console.log(`  API RSS: ${rssBefore} MiB before, peak ${peakPatch} MiB during PATCH, ${peakPut} MiB during presigned PUT`);
+    console.log(`  API RSS: ${rssBefore} MiB before the first chunk; VmHWM ${result.api_rss_mib.vm_hwm} MiB (start-up included)`);
   }
 } finally {
-  await hub.stop();
+  await deployment.stop();
+  await deployment.removeState();
   agent.destroy();
   await rm(work, { recursive: true, force: true });
 }
@@ -107,7 +135,9 @@ async function copyFloor(from: string, to: string): Promise<{ copy: number; copy
   return { copy: mbPerSecond(size, copied - started), copyFsync: mbPerSecond(size, synced - started) };
 }
 
-async function upload(session: Session, how: 'patch' | 'put') {
+async function upload(session: Session, pid: number, how: 'patch' | 'put'): Promise<UploadRun> {
+  const sampler = sampleRss(pid);
+  const cpu = cpuSeconds(pid);
   const started = performance.now();
   const initiated = await session.post('/v1/files/initiate', { filename: `bench-${how}.bin`, file_size: size });
   if (initiated.status !== 201) throw new Error(`initiate: ${initiated.status} ${JSON.stringify(initiated.body)}`);
@@ -125,13 +155,22 @@ async function upload(session: Session, how: 'patch' | 'put') {
     }),
   );
   const uploaded = performance.now();
+  const cpuUploaded = cpuSeconds(pid);
   const done = await session.post('/v1/files/complete', { file_id: fileId, checksum: sha256 });
   if (done.status !== 200) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
   const completed = performance.now();
+  const cpuCompleted = cpuSeconds(pid);
+  const downloaded = await download(session, fileId);
+  if (downloaded !== sha256) throw new Error(`download (${how}): SHA-256 ${downloaded}, uploaded ${sha256}`);
+  const finished = performance.now();
+  const cpuFinished = cpuSeconds(pid);
   return {
     upload_mb_s: mbPerSecond(size, uploaded - started),
     complete_s: Math.round(completed - uploaded) / 1000,
     end_to_end_mb_s: mbPerSecond(size, completed - started),
+    download_mb_s: mbPerSecond(size, finished - completed),
+    api_cpu_s: { upload: round2(cpuUploaded - cpu), complete: round2(cpuCompleted - cpuUploaded), download: round2(cpuFinished - cpuCompleted) },
+    api_peak_rss_mib: sampler.stop(),
   };
 }
 
@@ -167,24 +206,42 @@ function put(target: Target, file: string, start: number, length: number): Promi
   });
 }
 
-/** The process's resident set size now (VmRSS), in MiB. */
-function rssMiB(pid: number): number {
+/** Downloads the file (following the S3 adapter's redirect to a presigned URL) and returns its SHA-256. */
+async function download(session: Session, fileId: string): Promise<string> {
+  let url = new URL(`/v1/files/${fileId}/download`, session.client.baseUrl).toString();
+  let headers: Record<string, string> = { authorization: `Bearer ${session.token}` };
+  for (;;) {
+    const response = await new Promise<http.IncomingMessage>((resolve, reject) => http.get(url, { agent, headers }, resolve).on('error', reject));
+    if (response.statusCode === 302 && response.headers.location) {
+      response.resume();
+      url = new URL(response.headers.location, url).toString();
+      headers = {};
+      continue;
+    }
+    if (response.statusCode !== 200) throw new Error(`download: HTTP ${response.statusCode}`);
+    const hash = createHash('sha256');
+    for await (const chunk of response as AsyncIterable<Buffer>) hash.update(chunk);
+    return hash.digest('hex');
+  }
+}
+
+/** A field of /proc/<pid>/status (VmRSS now, VmHWM the peak so far), in MiB. */
+function memoryMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) / 1024);
+  return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024);
 }
 
 /** The highest RSS seen, sampled every 50 ms (VmHWM would include start-up, e.g. PGlite's initdb). */
-function sampleRss(pid: number): { peakAndReset(): number; stop(): number } {
-  let peak = 0;
-  const timer = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 50);
-  const peakAndReset = () => {
-    const seen = peak;
-    peak = 0;
-    return seen;
-  };
-  return { peakAndReset, stop: () => (clearInterval(timer), peakAndReset()) };
+function sampleRss(pid: number): { stop(): number } {
+  let peak = memoryMiB(pid, 'VmRSS');
+  const timer = setInterval(() => (peak = Math.max(peak, memoryMiB(pid, 'VmRSS'))), 50);
+  return { stop: () => (clearInterval(timer), Math.max(peak, memoryMiB(pid, 'VmRSS'))) };
 }
 
 function mbPerSecond(bytes: number, ms: number): number {
   return Math.round(bytes / 1e6 / (ms / 1000));
+}
+
+function round2(value: number): number {
+  return Math.round(value * 100) / 100;
 }

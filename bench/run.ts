@@ -13,7 +13,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { localServices, loud } from '../scripts/local-services.ts';
+import { localServices, loud, type Service } from '../scripts/local-services.ts';
 import type { TestMode } from '../test/support/test-modes.ts';
 import { machineInfo } from './machine.ts';
 import { markdown, writeBenchmarksMd, type RunReport } from './report.ts';
@@ -42,7 +42,8 @@ if (values['hub-env']) {
   process.env.BENCH_HUB_ENV = JSON.stringify(Object.fromEntries(values['hub-env'].map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])));
 }
 
-// Kafka only: the sections here need no object storage, and S3Proxy would take CPU from what is measured.
+// Kafka for every section; what only some need (S3 for files) is started around those (withServices below), so
+// S3Proxy takes no CPU from what the others measure.
 const services = await localServices(['kafka']);
 try {
   Object.assign(process.env, services.env);
@@ -66,7 +67,7 @@ try {
     const started = performance.now();
     const entry: RunReport['sections'][number] = { name: section.name, title: section.title, seconds: 0 };
     try {
-      entry.result = await section.run({ quick: values.quick!, modes, log });
+      entry.result = await withServices(section.services ?? [], () => section.run({ quick: values.quick!, modes, log }));
     } catch (error) {
       entry.error = error instanceof Error ? error.message : String(error);
       log(`section ${section.name} FAILED: ${entry.error}`);
@@ -85,4 +86,19 @@ try {
   if (!values.quick && !only && !values.modes && !values.profile && !values.hub && !values['hub-env']) writeBenchmarksMd('BENCHMARKS.md', text);
 } finally {
   services.stop();
+}
+
+/** Runs `work` with `wanted` services available (started now if their variables are not set, stopped after). */
+async function withServices<T>(wanted: Service[], work: () => Promise<T>): Promise<T> {
+  if (wanted.length === 0) return work();
+  const extra = await localServices(wanted);
+  for (const warning of extra.warnings) loud(warning);
+  const added = Object.keys(extra.env).filter((name) => process.env[name] === undefined);
+  Object.assign(process.env, extra.env);
+  try {
+    return await work();
+  } finally {
+    for (const name of added) delete process.env[name];
+    extra.stop();
+  }
 }

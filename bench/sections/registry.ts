@@ -1,4 +1,5 @@
 import { acceptSection } from './accept.ts';
+import { filesSection } from './files.ts';
 import { historySection } from './history.ts';
 import { loginSection } from './login.ts';
 import { openModelSection } from './open-model.ts';
@@ -8,4 +9,4 @@ import type { Section } from './section.ts';
  * Every section of `npm run bench`, in run order. A new section (files upload, WebSockets) is one file
  * exporting a Section and one line here.
  */
-export const sections: Section[] = [acceptSection, openModelSection, historySection, loginSection];
+export const sections: Section[] = [acceptSection, openModelSection, historySection, loginSection, filesSection];

@@ -1,3 +1,4 @@
+import type { Service } from '../../scripts/local-services.ts';
 import type { TestMode } from '../../test/support/test-modes.ts';
 
 /** What every section is told about the run. */
@@ -25,5 +26,7 @@ export interface SectionResult {
 export interface Section {
   name: string;
   title: string;
+  /** Services besides PostgreSQL and Kafka, started for this section only (e.g. S3 for files). */
+  services?: Service[];
   run(context: BenchContext): Promise<SectionResult>;
 }

@@ -4,7 +4,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 const HZ = 100;
 
 /** CPU seconds (user + system) a process used so far; 0 once it is gone. */
-function cpuSeconds(pid: number): number {
+export function cpuSeconds(pid: number): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

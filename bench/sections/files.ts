@@ -1,0 +1,82 @@
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import type { FilesUploadResult, UploadRun } from '../files-upload.ts';
+import type { BenchContext, Section, SectionResult } from './section.ts';
+
+const SCRIPT = fileURLToPath(new URL('../files-upload.ts', import.meta.url));
+/** The API's resident memory must stay under this during uploads (issue 4, "Limits"). */
+const RSS_LIMIT_MB = 250;
+
+export const filesSection: Section = {
+  name: 'files',
+  title: 'Files: uploads through PATCH and presigned PUT, against a plain disk copy; the API\'s peak memory',
+  services: ['s3'],
+  async run(context: BenchContext): Promise<SectionResult> {
+    const sizes = context.quick ? [256] : [1024, 2048];
+    const rows: SectionResult['rows'] = [];
+    const data: FilesUploadResult[] = [];
+    for (const mode of context.modes) {
+      for (const sizeMib of sizes) {
+        context.log(`files: ${mode}, ${sizeMib} MiB`);
+        const result = await filesUpload(mode, sizeMib);
+        data.push(result);
+        const row = (how: string, run: UploadRun) =>
+          rows.push([
+            `${mode} (${result.storage})`,
+            `${sizeMib} MiB`,
+            how,
+            run.upload_mb_s,
+            `${result.floor_copy_fsync_mb_s} (${result.floor_copy_mb_s})`,
+            run.complete_s,
+            run.download_mb_s,
+            `${run.api_cpu_s.upload} / ${run.api_cpu_s.complete} / ${run.api_cpu_s.download}`,
+            `${run.api_peak_rss_mib}${run.api_peak_rss_mib * 1.048576 > RSS_LIMIT_MB ? ' (over)' : ''}`,
+            `${result.api_rss_mib.before} / ${result.api_rss_mib.vm_hwm}`,
+          ]);
+        row('PATCH', result.patch);
+        row('presigned PUT', result.presigned_put);
+      }
+    }
+    return {
+      columns: [
+        'mode (storage)',
+        'size',
+        'chunks via',
+        'upload MB/s',
+        'floor: copy + fsync (copy) MB/s',
+        'complete s',
+        'download MB/s',
+        'API CPU s: upload / complete / download',
+        'API peak RSS MiB',
+        'API RSS before / VmHWM MiB',
+      ],
+      rows,
+      notes: [
+        'bench/files-upload.ts: the REST API alone (distributed: PostgreSQL + Kafka + S3Proxy, embedded: PGlite + local disk), one file of pseudo-random bytes, ' +
+          '4 chunks at a time (64 MiB chunks by default), then `complete` (which assembles the object and hashes it) and a download checked by SHA-256.',
+        'The floor is a plain copy of the same file on the same disk, then fsync, measured in the same run (in parentheses: without fsync).',
+        `API peak RSS: sampled every 50 ms from the first chunk to the end of the download; the limit is ${RSS_LIMIT_MB} MB. ` +
+          'VmHWM is the peak of the process\'s whole life, start-up included (embedded: PGlite\'s initdb).',
+        'Presigned PUTs go straight to S3Proxy in distributed mode (the API only signs); with local disk the hub serves its own signed URLs.',
+      ],
+      data,
+    };
+  },
+};
+
+/** Runs bench/files-upload.ts in a process of its own and parses the JSON it prints. */
+function filesUpload(mode: string, sizeMib: number): Promise<FilesUploadResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [SCRIPT, '--json', '--mode', mode, '--size-mib', String(sizeMib)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
+    child.once('exit', (code) => {
+      try {
+        if (code !== 0) throw new Error(`exit ${code}`);
+        resolve(JSON.parse(out.trim().split('\n').at(-1) ?? '') as FilesUploadResult);
+      } catch (error) {
+        reject(new Error(`bench/files-upload.ts failed (${(error as Error).message}): ${out.slice(-2_000)}`));
+      }
+    });
+  });
+}
