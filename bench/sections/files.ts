@@ -53,7 +53,7 @@ export const filesSection: Section = {
       rows,
       notes: [
         'bench/files-upload.ts: the REST API alone (distributed: PostgreSQL + Kafka + S3Proxy, embedded: PGlite + local disk), one file of pseudo-random bytes, ' +
-          '4 chunks at a time (64 MiB chunks by default), then `complete` (which assembles the object and hashes it) and a download checked by SHA-256.',
+          '4 chunks at a time (the default 8 MiB chunks), then `complete` (which assembles the object and hashes it) and a download checked by SHA-256.',
         'The floor is a plain copy of the same file on the same disk, then fsync, measured in the same run (in parentheses: without fsync).',
         `API peak RSS: sampled every 50 ms from the first chunk to the end of the download; the limit is ${RSS_LIMIT_MB} MB. ` +
           'VmHWM is the peak of the process\'s whole life, start-up included (embedded: PGlite\'s initdb).',

@@ -2,6 +2,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SERVICE_VARIABLES } from '../../test/support/hub-child.ts';
 import { HubProcess } from '../../test/support/hub-process.ts';
 import type { TestMode } from '../../test/support/test-modes.ts';
 import { BenchChild } from './child.ts';
@@ -59,7 +60,9 @@ const BENCH_SETTINGS = { LOG_LEVEL: 'info', CHAT4ALL_DEMO_USERS: 'true', HOST: '
 
 export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
   const dataDir = options.dataDir ?? (await freshState());
-  const { DATABASE_URL: _d, KAFKA_BOOTSTRAP_SERVERS: _k, KAFKA_TOPIC_PREFIX: _p, ...inherited } = process.env;
+  // What points a hub at shared services comes from stateEnv alone: an S3_ENDPOINT inherited from the shell
+  // would give embedded deployments S3 storage too.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
   const env: NodeJS.ProcessEnv = {
     ...inherited,
     ...BENCH_SETTINGS,

@@ -3,6 +3,8 @@
  * it; here that is not the event loop serving HTTP, so on a machine with two cores the database and the API
  * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import { PGlite, type Transaction } from '@electric-sql/pglite';
 import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
@@ -16,6 +18,7 @@ const SETTINGS = ['-c', 'shared_buffers=32MB'];
 
 const port = parentPort!;
 const pglite = await PGlite.create(workerData.dir as string, { startParams: [...PGlite.defaultStartParams, ...SETTINGS] });
+collectGarbage();
 const ROLLBACK = Symbol('rollback');
 
 interface OpenTransaction {
@@ -83,6 +86,16 @@ async function handle(request: ThreadRequest): Promise<unknown> {
       await pglite.close();
       return null;
   }
+}
+
+/**
+ * A first start runs initdb in WebAssembly memories of its own (some 500 MB), garbage once it is done; this thread
+ * then allocates too little for V8 to collect them before its memory reducer comes by, many seconds later, so
+ * the hub would serve its first requests holding them. One full collection now returns them at once.
+ */
+function collectGarbage(): void {
+  setFlagsFromString('--expose-gc');
+  (runInNewContext('gc') as () => void)();
 }
 
 port.on('message', (request: ThreadRequest) => {
