@@ -221,6 +221,7 @@ export const websocketSection: Section = {
         `Users wsmember1…wsmember${GROUP_SIZE} are seeded in the database (the hub has no sign-up endpoint) with user1's password and sign in through POST /auth/token; ` +
           `these hubs hash at BCRYPT_ROUNDS=${BCRYPT_ROUNDS} so that 105 logins take milliseconds (the login section measures the shipped cost).`,
         'missing: events never received within the grace time, plus duplicates and closed sockets; for the idle row, connections that closed.',
+        'CPU of the event rows: over each client run (sockets opening, warm-up, measured window, the wait for the last events).',
         CPU_NOTE,
       ],
       data,
