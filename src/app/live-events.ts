@@ -2,6 +2,8 @@ import type { UserEvent, UserEventStore } from '../ports/user-event-store.ts';
 
 /** Where a live session's events go (a WebSocket connection, at the HTTP edge). */
 export interface LiveSink {
+  /** The session starts after event `afterEventId`: called once, before any event. */
+  started(afterEventId: number): void;
   /** Sends one event; returns false when the client cannot keep up and the session should end. */
   send(event: UserEvent): boolean;
   /** Events `from`..`to` were dropped from the feed (older than the retention window) before this client got them. */
@@ -45,6 +47,7 @@ export class LiveEvents {
   async open(userId: string, afterEventId: number | undefined, sink: LiveSink): Promise<LiveSession> {
     const start = afterEventId ?? (await this.#feeds.head(userId));
     const session = new LiveSession(this.#feeds, userId, start, sink, () => this.#sessions.get(userId)?.delete(session));
+    sink.started(start);
     const set = this.#sessions.get(userId) ?? new Set();
     set.add(session);
     this.#sessions.set(userId, set);

@@ -115,11 +115,16 @@ for (const mode of testModes) describe(`WebSocket /v1/ws [${mode}]`, () => {
     const replaying = await EventSocket.open(hub.url, bob.token, { lastEventId: 0 });
     await replaying.waitForEvent((f) => f.data.payload?.text === 'old', 'the old message in the feed');
     await replaying.close();
+    const oldId = replaying.events.find((f) => f.data.payload?.text === 'old')!.id!;
     const socket = await EventSocket.open(hub.url, bob.token);
+    assert.equal(socket.frames[0]!.type, 'ready');
+    const start = socket.frames[0]!.last_event_id as number;
+    assert.ok(start >= oldId, 'ready says where the session starts: after the old message');
     await send(alice, conversation, 'new');
     const event = await socket.waitForEvent((f) => f.data.payload?.text === 'new', 'the new message');
     assert.ok(!socket.events.some((f) => f.data.payload?.text === 'old'));
     assert.equal(event.type, 'message.created');
+    assert.equal(socket.events[0]!.id, start + 1, 'nothing after the starting point is skipped');
     await socket.close();
   });
 

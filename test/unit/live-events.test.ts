@@ -47,7 +47,7 @@ describe('LiveEvents', () => {
     const live = new LiveEvents(feeds);
     await live.start();
     const sent: number[] = [];
-    await live.open('u', 0, { send: (event) => (sent.push(event.eventId), true), gap: () => assert.fail('no gap') });
+    await live.open('u', 0, { started: () => {}, send: (event) => (sent.push(event.eventId), true), gap: () => assert.fail('no gap') });
     for (let n = 1; n <= 300; n++) await feeds.append([entry(n)]);
     await until(() => sent.length >= 300);
     assert.deepEqual(sent, Array.from({ length: 300 }, (_, i) => i + 1));
@@ -59,10 +59,10 @@ describe('LiveEvents', () => {
     const live = new LiveEvents(feeds);
     await live.start();
     const sent: number[] = [];
-    await live.open('u', undefined, { send: (event) => (sent.push(event.eventId), true), gap: () => {} });
+    await live.open('u', undefined, { started: (after) => sent.push(-after), send: (event) => (sent.push(event.eventId), true), gap: () => {} });
     await feeds.append([entry(3)]);
-    await until(() => sent.length >= 1);
-    assert.deepEqual(sent, [3]);
+    await until(() => sent.length >= 2);
+    assert.deepEqual(sent, [-2, 3], 'started after event 2, before any event');
   });
 
   it('reports the ids dropped from the feed before the client got them', async () => {
@@ -72,7 +72,7 @@ describe('LiveEvents', () => {
     const live = new LiveEvents(feeds);
     const gaps: Array<[number, number]> = [];
     const sent: number[] = [];
-    await live.open('u', 0, { send: (event) => (sent.push(event.eventId), true), gap: (from, to) => gaps.push([from, to]) });
+    await live.open('u', 0, { started: () => {}, send: (event) => (sent.push(event.eventId), true), gap: (from, to) => gaps.push([from, to]) });
     await until(() => sent.length >= 2);
     assert.deepEqual(gaps, [[1, 2]]);
     assert.deepEqual(sent, [3, 4]);
@@ -83,7 +83,7 @@ describe('LiveEvents', () => {
     await feeds.append([entry(1), entry(2), entry(3)]);
     const live = new LiveEvents(feeds);
     let calls = 0;
-    await live.open('u', 0, { send: () => (calls++, false), gap: () => {} });
+    await live.open('u', 0, { started: () => {}, send: () => (calls++, false), gap: () => {} });
     await until(() => calls > 0 && live.size === 0);
     assert.equal(calls, 1);
   });

@@ -23,6 +23,10 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> =
     let session: LiveSession | undefined;
 
     const sink = {
+      // Sent once the starting point is known, so a client without last_event_id misses nothing after `ready`.
+      started(afterEventId: number) {
+        frame({ type: 'ready', user_id: userId, last_event_id: afterEventId, heartbeat_ms: heartbeatMs, expires_at: expiresAt.toISOString() });
+      },
       send(event: UserEvent) {
         if (socket.bufferedAmount > MAX_BUFFERED_BYTES) {
           socket.close(CloseCodes.TOO_SLOW, 'client too slow: reconnect with last_event_id');
@@ -52,7 +56,6 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> =
     socket.on('close', cleanUp);
     socket.on('message', (raw) => onClientFrame(socket, raw.toString(), (afterEventId) => session?.resume(afterEventId)));
 
-    frame({ type: 'ready', user_id: userId, heartbeat_ms: heartbeatMs, expires_at: expiresAt.toISOString() });
     session = await liveEvents.open(userId, request.query.last_event_id, sink);
     if (socket.readyState !== socket.OPEN) session.close();
   });
