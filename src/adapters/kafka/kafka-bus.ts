@@ -103,7 +103,8 @@ export class KafkaBus implements MessageBus {
   }
 
   async ping(): Promise<void> {
-    await this.#producer.metadata({ topics: [] });
+    // Without forceUpdate the client answers from its metadata cache and never asks the broker.
+    await this.#producer.metadata({ topics: [], forceUpdate: true, retries: 0 });
   }
 
   async publish(records: readonly BusRecord[]): Promise<void> {
