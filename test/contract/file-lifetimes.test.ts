@@ -5,7 +5,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
-import { TEST_CHUNK_SIZE, TestFile, Uploader } from '../support/file-client.ts';
+import { assertRefusedPut, TEST_CHUNK_SIZE, TestFile, Uploader } from '../support/file-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { RoleProcess } from '../support/role-process.ts';
 import { StorageProbe } from '../support/storage-probe.ts';
@@ -28,8 +28,7 @@ for (const mode of testModes) describe(`upload lifetimes [${mode}, ${storageOf(m
       // S3 counts expiry in whole seconds from the signing time: wait a second past expires_at.
       const expired = Date.parse(body.expires_at) + 1_000;
       await waitFor(async () => Date.now() > expired, { what: 'the URL to expire' });
-      const response = await alice.put(body.upload_url, file.chunk(0));
-      assert.equal(response.status, 403, JSON.stringify(response.body));
+      assertRefusedPut(await alice.put(body.upload_url, file.chunk(0)), 403);
       assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0]);
       assert.equal((await alice.put(await alice.chunkUrl(fileId, 0), file.chunk(0))).status, 200, 'a fresh URL works');
     });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
-import { digestBody, fileBytes, MiB, sha256, TEST_CHUNK_SIZE, TestFile, Uploader } from '../support/file-client.ts';
+import { assertRefusedPut, digestBody, fileBytes, MiB, sha256, TEST_CHUNK_SIZE, TestFile, Uploader } from '../support/file-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { storageOf, testModes } from '../support/test-modes.ts';
 
@@ -167,8 +167,7 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       const { fileId, body } = await alice.initiate(file);
       const longer = await alice.put(body.upload_url, Buffer.concat([file.chunk(0), Buffer.from('x')]));
       const shorter = await alice.put(body.upload_url, file.chunk(0).subarray(1));
-      // Status 0: the storage closed the connection mid-body, which refuses it as well.
-      for (const response of [longer, shorter]) assert.ok([0, 400, 403, 413].includes(response.status), `refused: ${response.status}`);
+      for (const response of [longer, shorter]) assertRefusedPut(response, 400, 403, 413);
       assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0, 1]);
     });
 
@@ -279,8 +278,7 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       const name = url.searchParams.has('signature') ? 'signature' : 'X-Amz-Signature';
       const signature = url.searchParams.get(name)!;
       url.searchParams.set(name, `${signature[0] === 'a' ? 'b' : 'a'}${signature.slice(1)}`);
-      const response = await alice.put(url.toString(), file.chunk(0));
-      assert.equal(response.status, 403, JSON.stringify(response.body));
+      assertRefusedPut(await alice.put(url.toString(), file.chunk(0)), 403);
       assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0]);
     });
 
@@ -289,7 +287,7 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       const { fileId, body } = await alice.initiate(file);
       const url = body.upload_url.replace(/chunks\/0\?/, 'chunks/1?').replace(/partNumber=1&/, 'partNumber=2&');
       assert.notEqual(url, body.upload_url);
-      assert.equal((await alice.put(url, file.chunk(1))).status, 403);
+      assertRefusedPut(await alice.put(url, file.chunk(1)), 403);
       assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0, 1]);
     });
   });

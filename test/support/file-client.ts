@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { createCipheriv, createHash } from 'node:crypto';
 import http from 'node:http';
 import type { ApiResponse, Session } from './api-client.ts';
@@ -48,6 +49,18 @@ export class TestFile {
 
 export const sha256 = (bytes: Buffer | string) => createHash('sha256').update(bytes).digest('hex');
 
+const CLOSED_MID_BODY = 'the server closed the connection before the body was sent';
+
+/**
+ * Asserts that storage refused a PUT with `status`. An S3 server answers a body it refuses and closes the connection
+ * while the rest is still on its way; when its reset arrives first, the kernel drops the answer and the client only
+ * sees the connection closed (status 0): a refusal too, as any client of that server would see it.
+ */
+export function assertRefusedPut(response: ApiResponse, ...statuses: number[]): void {
+  const closed = response.status === 0 && response.body === CLOSED_MID_BODY;
+  assert.ok(closed || statuses.includes(response.status), `refused with ${statuses.join(' or ')}: ${response.status} ${JSON.stringify(response.body)}`);
+}
+
 /**
  * One HTTP request with node:http, which (unlike fetch) sends an exact Content-Length with a body of any size
  * and lets a test cut the connection mid-body. JSON answers are parsed.
@@ -84,9 +97,7 @@ export function send(
       return;
     }
     request.on('error', (error: NodeJS.ErrnoException) => {
-      // A server that refuses a body may close the connection while it is still being written (S3 servers do):
-      // that is an answer too, and the one a real client would see.
-      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({ status: 0, headers: new Headers(), body: 'closed by the server' });
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') resolve({ status: 0, headers: new Headers(), body: CLOSED_MID_BODY });
       else reject(error);
     });
     if (!options.body) {
