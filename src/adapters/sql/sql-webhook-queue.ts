@@ -106,11 +106,12 @@ export class SqlWebhookQueue implements WebhookQueue {
   }
 
   async msUntilNextDue(busy: readonly string[]): Promise<number | null> {
+    // Not greatest(0, …) in SQL: greatest() ignores a NULL, so an empty queue would read as due now.
     const { rows } = await sql<{ ms: number | string | null }>`
-      SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000) AS ms FROM webhook_deliveries
+      SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM webhook_deliveries
       WHERE status = 'pending' AND webhook_id <> ALL (${[...busy]}::uuid[])`.execute(this.#db);
     const ms = rows[0]?.ms;
-    return ms === null || ms === undefined ? null : Number(ms);
+    return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
   }
 
   /** A success counts even when the claim was lost meanwhile: the receiver has the event. */
