@@ -95,7 +95,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
         namespace: config.kafkaNamespace,
         log: busLog,
       })
-    : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log: busLog });
+    : new SqlBus(database.db, { ...loop, partitions: config.busPartitions, exclusive: database.exclusive, log: busLog });
   const storage = await openStorage(config.storage);
   await storage.prepare().catch(async (error: unknown) => {
     await Promise.all([bus.close(), store.close()]);

@@ -9,6 +9,8 @@ import { Wakeup } from '../wakeup.ts';
 
 export interface SqlBusOptions extends LoopSettings {
   partitions: number;
+  /** Whether every publisher is in this process (the database is its alone), so its publishes wake every consumer. */
+  exclusive: boolean;
   log: Logger;
 }
 
@@ -78,6 +80,8 @@ export class SqlBus implements MessageBus {
       ...this.#options,
       wakeup: this.#wakeup(topic),
       leases: new PartitionLeases(db, { group, topic, partitions, holder, ttlMs: leaseTtlMs }),
+      wokenByWriters: this.#options.exclusive,
+      commitsOffsets: true,
       batchSize: 200,
       handler: (records) => handler(records.map((record) => ({ ...record, offset: String(record.offset) }))),
       source: {
