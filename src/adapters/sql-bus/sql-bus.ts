@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from '../../ports/logger.ts';
-import type { BatchHandler, BusRecord, ConsumedRecord, MessageBus, Subscription } from '../../ports/message-bus.ts';
+import { jsonOf, type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
 import { partitionFor } from '../partitioning.ts';
 import { PartitionLeases } from '../sql/partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from '../sql/partition-loop.ts';
@@ -53,7 +53,7 @@ export class SqlBus implements MessageBus {
       const id = `${record.topic}\u0000${partition}`;
       const group = groups.get(id) ?? { topic: record.topic, partition, keys: [], values: [] };
       group.keys.push(record.key);
-      group.values.push(JSON.stringify(record.value));
+      group.values.push(jsonOf(record.value));
       groups.set(id, group);
     }
     await this.#db.transaction().execute(async (trx) => {

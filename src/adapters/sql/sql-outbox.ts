@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from '../../ports/logger.ts';
-import type { BusRecord, Subscription } from '../../ports/message-bus.ts';
+import { JsonText, type BusRecord, type Subscription } from '../../ports/message-bus.ts';
 import type { Outbox } from '../../ports/outbox.ts';
 import type { Wakeup } from '../wakeup.ts';
 import { PartitionLeases } from './partition-leases.ts';
@@ -49,10 +49,11 @@ export class SqlOutbox implements Outbox {
       handler: (records) => handler(records.map(({ topic, key, value }) => ({ topic, key, value }))),
       source: {
         async read(held, limit) {
-          const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: unknown }>`
-            SELECT id, partition, topic, key, value FROM outbox
+          // As text: the relay passes the JSON on without parsing it.
+          const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: string }>`
+            SELECT id, partition, topic, key, value::text AS value FROM outbox
             WHERE partition = ANY(${[...held.keys()]}::int[]) ORDER BY id LIMIT ${limit}`.execute(db);
-          return rows.map((row) => ({ ...row, offset: Number(row.id) }));
+          return rows.map((row) => ({ ...row, value: new JsonText(row.value), offset: Number(row.id) }));
         },
         async acknowledge(records) {
           await sql`DELETE FROM outbox WHERE id = ANY(${records.map((r) => r.offset)}::bigint[])`.execute(db);
