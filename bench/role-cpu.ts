@@ -4,6 +4,7 @@
  * hub is idle again (the backlog drained), and prints CPU µs per accepted message for each role's process and for
  * the PostgreSQL backends connected to the deployment's own database (other people's backends do not count).
  * Kafka is left out: the broker is shared and its CPU cannot be split by deployment.
+ * RATE 0 measures the idle deployment instead, in CPU ms per second over SECONDS: a role that polls shows there.
  */
 import { readdirSync, readlinkSync, readFileSync } from 'node:fs';
 import pg from 'pg';
@@ -69,6 +70,18 @@ for (const kind of kinds) {
             'SELECT pid, client_port FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
           )).rows
         : [];
+    if (rate === 0) {
+      await sleep(3_000);
+      const hub = deployment.cpuGroups.hub!();
+      const pgPids = (await backends()).map(({ pid }) => pid);
+      const before = new Map([...hub, ...pgPids].map((pid) => [pid, cpuSeconds(pid)]));
+      await sleep(seconds * 1000);
+      const msPerSecond = (pids: number[]) => ((pids.reduce((sum, pid) => sum + cpuSeconds(pid) - before.get(pid)!, 0) / seconds) * 1000).toFixed(1);
+      process.stdout.write(`${kind}: idle, CPU ms per second over ${seconds} s\n`);
+      for (const pid of hub) process.stdout.write(`  ${roleOf(pid).padEnd(24)} ${msPerSecond([pid]).padStart(6)}\n`);
+      if (admin) process.stdout.write(`  ${'postgres (own backends)'.padEnd(24)} ${msPerSecond(pgPids).padStart(6)}\n`);
+      continue;
+    }
     const senders = await signInSenders(deployment.url, 20);
     // Warm-up (JIT, pools, topics), then let it settle.
     await openLoad({ url: deployment.url, ratePerSecond: rate, durationSeconds: 2, senders, maxSockets: 256, graceSeconds: 10 });
