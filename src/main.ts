@@ -165,7 +165,7 @@ async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
 async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings, log: Logger): Promise<MessageBus> {
   if (!config.kafkaBootstrapServers) {
     const { SqlBus } = await import('./adapters/sql-bus/sql-bus.ts');
-    return new SqlBus(database.db, { ...loop, partitions: config.busPartitions, log });
+    return new SqlBus(database.db, { ...loop, partitions: config.busPartitions, exclusive: database.exclusive, log });
   }
   const { KafkaBus } = await import('./adapters/kafka/kafka-bus.ts');
   return new KafkaBus({

@@ -1,23 +1,32 @@
 /** Lets a writer wake pollers in the same process, so a poll interval bounds latency only across processes. */
 export class Wakeup {
-  #waiters: Array<() => void> = [];
+  #waiters: Array<(woken: boolean) => void> = [];
+  #notifications = 0;
 
-  notify(): void {
-    const waiters = this.#waiters;
-    this.#waiters = [];
-    for (const wake of waiters) wake();
+  /** How many times notify() was called: a poller that reads it before a read knows whether it missed one. */
+  get notifications(): number {
+    return this.#notifications;
   }
 
-  /** Resolves on the next notify() or after `ms`, whichever comes first. */
-  wait(ms: number, signal?: AbortSignal): Promise<void> {
+  notify(): void {
+    this.#notifications++;
+    const waiters = this.#waiters;
+    this.#waiters = [];
+    for (const wake of waiters) wake(true);
+  }
+
+  /** Resolves true on the next notify(), or false after `ms` (or on abort), whichever comes first. */
+  wait(ms: number, signal?: AbortSignal): Promise<boolean> {
     return new Promise((resolve) => {
-      const done = () => {
+      const done = (woken: boolean) => {
         clearTimeout(timer);
-        signal?.removeEventListener('abort', done);
-        resolve();
+        signal?.removeEventListener('abort', aborted);
+        if (!woken) this.#waiters = this.#waiters.filter((waiter) => waiter !== done);
+        resolve(woken);
       };
-      const timer = setTimeout(done, ms);
-      signal?.addEventListener('abort', done, { once: true });
+      const aborted = () => done(false);
+      const timer = setTimeout(aborted, ms);
+      signal?.addEventListener('abort', aborted, { once: true });
       this.#waiters.push(done);
     });
   }

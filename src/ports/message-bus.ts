@@ -2,8 +2,21 @@
 export interface BusRecord {
   topic: string;
   key: string;
+  /** Any JSON value, or one already serialized (JsonText). Consumers get it parsed. */
   value: unknown;
 }
+
+/** A value already in JSON (the outbox reads it as text): published as it is instead of parsed and serialized again. */
+export class JsonText {
+  readonly json: string;
+
+  constructor(json: string) {
+    this.json = json;
+  }
+}
+
+/** The JSON a bus writes for a record's value. */
+export const jsonOf = (value: unknown): string => (value instanceof JsonText ? value.json : JSON.stringify(value));
 
 export interface ConsumedRecord extends BusRecord {
   partition: number;

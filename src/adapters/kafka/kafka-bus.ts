@@ -9,7 +9,7 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import type { Logger } from '../../ports/logger.ts';
-import type { BatchHandler, BusRecord, ConsumedRecord, MessageBus, Subscription } from '../../ports/message-bus.ts';
+import { jsonOf, type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
 
 export interface KafkaBusOptions {
   bootstrapServers: string[];
@@ -115,7 +115,7 @@ export class KafkaBus implements MessageBus {
       messages: records.map(({ topic, key, value }) => ({
         topic: this.#options.namespace + topic,
         key,
-        value: JSON.stringify(value),
+        value: jsonOf(value),
       })),
     });
   }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Logger } from '../../ports/logger.ts';
-import type { BatchHandler, BusRecord, ConsumedRecord, MessageBus, Subscription } from '../../ports/message-bus.ts';
+import { jsonOf, type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
 import { partitionFor } from '../partitioning.ts';
 import { PartitionLeases } from '../sql/partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from '../sql/partition-loop.ts';
@@ -9,6 +9,8 @@ import { Wakeup } from '../wakeup.ts';
 
 export interface SqlBusOptions extends LoopSettings {
   partitions: number;
+  /** Whether every publisher is in this process (the database is its alone), so its publishes wake every consumer. */
+  exclusive: boolean;
   log: Logger;
 }
 
@@ -51,7 +53,7 @@ export class SqlBus implements MessageBus {
       const id = `${record.topic}\u0000${partition}`;
       const group = groups.get(id) ?? { topic: record.topic, partition, keys: [], values: [] };
       group.keys.push(record.key);
-      group.values.push(JSON.stringify(record.value));
+      group.values.push(jsonOf(record.value));
       groups.set(id, group);
     }
     await this.#db.transaction().execute(async (trx) => {
@@ -78,6 +80,8 @@ export class SqlBus implements MessageBus {
       ...this.#options,
       wakeup: this.#wakeup(topic),
       leases: new PartitionLeases(db, { group, topic, partitions, holder, ttlMs: leaseTtlMs }),
+      wokenByWriters: this.#options.exclusive,
+      commitsOffsets: true,
       batchSize: 200,
       handler: (records) => handler(records.map((record) => ({ ...record, offset: String(record.offset) }))),
       source: {

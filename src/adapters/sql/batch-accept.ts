@@ -7,6 +7,7 @@ import { toMessage, type MessageRow } from './message-row.ts';
 import type { Db } from './sql-database.ts';
 import { isDatabaseUnavailable, sqlState } from './sql-errors.ts';
 import { GroupCommit } from './group-commit.ts';
+import { announceIfAny } from './sql-outbox-writer.ts';
 
 export interface AcceptRequest {
   command: SendCommand;
@@ -32,7 +33,7 @@ interface ResultRow {
  * When another transaction commits the same message id first, the insert fails with a unique violation and
  * rolls back whole (seqs included); the batch then runs again and sees that message as existing.
  */
-async function acceptStatement(db: Db, requests: readonly AcceptRequest[], outboxPartitions: number): Promise<ResultRow[]> {
+async function acceptStatement(db: Db, requests: readonly AcceptRequest[], options: BatchAcceptOptions): Promise<ResultRow[]> {
   const column = <T>(pick: (request: AcceptRequest) => T) => requests.map(pick);
   const { rows } = await sql<ResultRow>`
     WITH req AS (
@@ -41,7 +42,7 @@ async function acceptStatement(db: Db, requests: readonly AcceptRequest[], outbo
         ${column((r) => r.command.from)}::uuid[], ${column((r) => r.command.to)}::uuid[],
         ${column((r) => JSON.stringify(r.command.channels))}::jsonb[], ${column((r) => JSON.stringify(r.command.payload))}::jsonb[],
         ${column((r) => r.command.priority)}::text[], ${column((r) => r.fingerprint)}::text[],
-        ${column((r) => partitionFor(r.command.conversationId, outboxPartitions))}::int[]
+        ${column((r) => partitionFor(r.command.conversationId, options.outboxPartitions))}::int[]
       ) WITH ORDINALITY AS r (id, conversation_id, from_user_id, to_user_id, channels, payload, priority, request_hash,
                               partition, ord)
     ), checked AS (
@@ -83,9 +84,9 @@ async function acceptStatement(db: Db, requests: readonly AcceptRequest[], outbo
                'created_at', i.created_at)
       FROM numbered n JOIN inserted i ON i.id = n.id
       ORDER BY n.conversation_id, n.seq
-    )
+    ), announced AS (${options.announce ? announceIfAny('inserted') : sql`SELECT`})
     SELECT c.found, c.sender_ok, c.recipient_ok, i.seq, i.created_at, c.existing
-    FROM checked c LEFT JOIN inserted i ON i.id = c.id
+    FROM checked c LEFT JOIN inserted i ON i.id = c.id LEFT JOIN announced ON true
     ORDER BY c.ord`.execute(db);
   return rows;
 }
@@ -110,7 +111,9 @@ export interface BatchAcceptOptions {
   lanes: number;
   maxBatch: number;
   outboxPartitions: number;
-  /** Runs after a batch inserted something, so the relay wakes. */
+  /** Whether to NOTIFY relays in other processes (OUTBOX_CHANNEL) when a batch inserted something. */
+  announce: boolean;
+  /** Runs after a batch inserted something, so the relay in this process wakes. */
   onInserted(): void;
 }
 
@@ -139,7 +142,7 @@ export class BatchAccept {
   async #run(requests: AcceptRequest[]): Promise<Array<PromiseSettledResult<AcceptOutcome>>> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const rows = await acceptStatement(this.#db, requests, this.#options.outboxPartitions);
+        const rows = await acceptStatement(this.#db, requests, this.#options);
         const outcomes = requests.map((request, i) => outcome(request, rows[i]!));
         if (outcomes.some((result) => result.kind === 'accepted')) this.#options.onInserted();
         return outcomes.map((value) => ({ status: 'fulfilled', value }));

@@ -31,9 +31,24 @@ export interface PartitionLoopOptions<R extends PartitionedRecord> extends Omit<
   source: PartitionSource<R>;
   handler: (records: R[]) => Promise<void>;
   wakeup: Wakeup;
+  /**
+   * Whether every writer wakes this loop (writers in this process through `wakeup`, others through `listen`): then
+   * an idle loop polls less and less often, down to once per IDLE_POLL_MS, as a safety net only.
+   */
+  wokenByWriters: boolean;
+  /** Subscribes to writers' notifications from other processes; resolves with the function that unsubscribes. */
+  listen?: (wake: () => void) => Promise<() => Promise<void>>;
+  /**
+   * Whether progress is recorded as committed offsets (a log read from them). Without, acknowledging is the only
+   * record (the outbox deletes what it relayed), and leases are renewed every leaseTtlMs / 3 instead of per batch.
+   */
+  commitsOffsets: boolean;
   batchSize: number;
   log: Logger;
 }
+
+/** The longest pause between polls of an idle loop that writers wake (see wokenByWriters). */
+const IDLE_POLL_MS = 1_000;
 
 /**
  * Drives one member of a consumer group: holds leases, reads the held partitions from their committed
@@ -55,26 +70,38 @@ export function startPartitionLoop<R extends PartitionedRecord>(options: Partiti
 async function run<R extends PartitionedRecord>(options: PartitionLoopOptions<R>, signal: AbortSignal): Promise<void> {
   const { leases, source, handler, wakeup, log } = options;
   await leases.join();
+  const unlisten = await options.listen?.(() => wakeup.notify()).catch((error: unknown) => {
+    log.warn({ err: error }, 'could not listen for new records; polling instead');
+    return undefined;
+  });
+  const longestPoll = options.wokenByWriters && (!options.listen || unlisten) ? Math.max(IDLE_POLL_MS, options.pollIntervalMs) : options.pollIntervalMs;
+  let poll = options.pollIntervalMs;
   let held = new Map<number, number>();
-  let claimedAt = 0;
+  // Renew a third into the lease; holding nothing (yet), look again soon (but not at every wake-up).
+  const claimAgainAt = () => Date.now() + (held.size > 0 ? options.leaseTtlMs / 3 : options.pollIntervalMs);
+  let nextClaimAt = 0;
   let failures = 0;
   try {
     while (!signal.aborted) {
-      if (Date.now() - claimedAt > options.leaseTtlMs / 3) {
+      if (Date.now() >= nextClaimAt) {
         held = await leases.claim().catch((error: unknown) => {
           log.warn({ err: error }, 'could not renew partition leases; retrying');
           return new Map<number, number>();
         });
-        claimedAt = held.size > 0 ? Date.now() : 0;
+        nextClaimAt = claimAgainAt();
       }
       let records: R[] = [];
+      // A writer that woke us while we were reading has committed after our read began: read again.
+      const notifications = wakeup.notifications;
       try {
         records = held.size > 0 ? await source.read(held, options.batchSize) : [];
         if (records.length > 0 && !signal.aborted) {
           await handler(records);
           await source.acknowledge(records);
-          held = await leases.commit(nextOffsets(records));
-          claimedAt = Date.now();
+          if (options.commitsOffsets) {
+            held = await leases.commit(nextOffsets(records));
+            nextClaimAt = claimAgainAt();
+          }
         }
         failures = 0;
       } catch (error) {
@@ -83,12 +110,14 @@ async function run<R extends PartitionedRecord>(options: PartitionLoopOptions<R>
         await sleep(Math.min(options.pollIntervalMs * 2 ** failures, 5_000), signal);
         continue;
       }
-      if (records.length === 0) await wakeup.wait(options.pollIntervalMs, signal);
+      if (records.length > 0 || wakeup.notifications !== notifications) poll = options.pollIntervalMs;
+      else poll = (await wakeup.wait(poll, signal)) ? options.pollIntervalMs : Math.min(poll * 2, longestPoll);
       // Let a partial batch fill up a little: one read per few records instead of one per record under load.
       if (records.length < options.batchSize) await sleep(options.lingerMs, signal);
     }
   } finally {
     await leases.releaseAll().catch((error: unknown) => log.warn({ err: error }, 'could not release partition leases'));
+    await unlisten?.();
   }
 }
 
@@ -100,7 +129,12 @@ function nextOffsets(records: readonly PartitionedRecord[]): Map<number, number>
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener('abort', done, { once: true });
   });
 }

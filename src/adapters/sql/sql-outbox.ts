@@ -1,11 +1,12 @@
 import { sql } from 'kysely';
 import type { Logger } from '../../ports/logger.ts';
-import type { BusRecord, Subscription } from '../../ports/message-bus.ts';
+import { JsonText, type BusRecord, type Subscription } from '../../ports/message-bus.ts';
 import type { Outbox } from '../../ports/outbox.ts';
 import type { Wakeup } from '../wakeup.ts';
 import { PartitionLeases } from './partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from './partition-loop.ts';
-import type { Db } from './sql-database.ts';
+import type { Db, SqlDatabase } from './sql-database.ts';
+import { OUTBOX_CHANNEL } from './sql-outbox-writer.ts';
 
 export interface SqlOutboxOptions extends LoopSettings {
   partitions: number;
@@ -20,14 +21,18 @@ const OUTBOX_TOPIC = 'outbox';
 
 /**
  * Relays hold outbox partitions like a consumer group, so several relays keep per-partition order.
- * A relayed record is deleted, so reading needs no offsets: what is left is what is still to send.
+ * A relayed record is deleted, so reading needs no offsets: what is left is what is still to send, and deleting
+ * is the acknowledgement (no offset to commit). Writers wake the relay: in this process directly, from other
+ * processes by a notification, so an idle relay hardly polls.
  */
 export class SqlOutbox implements Outbox {
+  readonly #database: SqlDatabase;
   readonly #db: Db;
   readonly #options: SqlOutboxOptions;
 
-  constructor(db: Db, options: SqlOutboxOptions) {
-    this.#db = db;
+  constructor(database: SqlDatabase, options: SqlOutboxOptions) {
+    this.#database = database;
+    this.#db = database.db;
     this.#options = options;
   }
 
@@ -37,14 +42,18 @@ export class SqlOutbox implements Outbox {
     return startPartitionLoop<OutboxRecord>({
       ...this.#options,
       leases: new PartitionLeases(db, { group: RELAY_GROUP, topic: OUTBOX_TOPIC, partitions, holder, ttlMs: leaseTtlMs }),
+      wokenByWriters: true,
+      ...(this.#database.exclusive ? {} : { listen: (wake: () => void) => this.#database.listen(OUTBOX_CHANNEL, wake) }),
+      commitsOffsets: false,
       batchSize: 500,
       handler: (records) => handler(records.map(({ topic, key, value }) => ({ topic, key, value }))),
       source: {
         async read(held, limit) {
-          const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: unknown }>`
-            SELECT id, partition, topic, key, value FROM outbox
+          // As text: the relay passes the JSON on without parsing it.
+          const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: string }>`
+            SELECT id, partition, topic, key, value::text AS value FROM outbox
             WHERE partition = ANY(${[...held.keys()]}::int[]) ORDER BY id LIMIT ${limit}`.execute(db);
-          return rows.map((row) => ({ ...row, offset: Number(row.id) }));
+          return rows.map((row) => ({ ...row, value: new JsonText(row.value), offset: Number(row.id) }));
         },
         async acknowledge(records) {
           await sql`DELETE FROM outbox WHERE id = ANY(${records.map((r) => r.offset)}::bigint[])`.execute(db);

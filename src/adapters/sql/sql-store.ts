@@ -57,7 +57,9 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
   const { db } = database;
   await untilReachable(() => migrate(db), options.log);
   if (database.exclusive) await releaseStaleLeases(db);
-  const outboxWriter = new SqlOutboxWriter(options.outboxPartitions, () => options.outboxWakeup.notify());
+  // Alone on its database (PGlite), the process wakes its relay itself; on a server, relays elsewhere are told.
+  const announce = !database.exclusive;
+  const outboxWriter = new SqlOutboxWriter(options.outboxPartitions, () => options.outboxWakeup.notify(), announce);
   return {
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
@@ -65,6 +67,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
       lanes: ACCEPT_LANES,
       maxBatch: ACCEPT_BATCH,
       outboxPartitions: options.outboxPartitions,
+      announce,
       onInserted: () => options.outboxWakeup.notify(),
     }),
     deliveries: new SqlDeliveryStore(db, outboxWriter),
@@ -74,7 +77,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     identities: new SqlIdentityStore(db),
     webhooks: new SqlWebhookStore(db),
     webhookQueue: new SqlWebhookQueue(database),
-    outbox: new SqlOutbox(db, {
+    outbox: new SqlOutbox(database, {
       ...options.loop,
       partitions: options.outboxPartitions,
       wakeup: options.outboxWakeup,

@@ -1,4 +1,4 @@
-import { sql, type Transaction } from 'kysely';
+import { sql } from 'kysely';
 import type { HubEventType } from '../../domain/hub-events.ts';
 import type { WebhookEvent } from '../../domain/webhooks.ts';
 import type { AttemptOutcome, ClaimedDelivery, ClaimOptions, WebhookQueue } from '../../ports/webhook-queue.ts';
@@ -26,25 +26,20 @@ export const toEvent = (row: EventRow): WebhookEvent => ({
 });
 
 /**
- * Queues a delivery of each of these freshly appended feed events to every webhook of its user that chose its
- * type. Runs inside the transaction that appended them, so an event is queued exactly when it enters the feed.
+ * Queues a delivery of each freshly appended feed event in `events` (a CTE of user_id, event_id, type, data,
+ * occurred_at) to every webhook of its user that chose its type: a CTE for the statement that appends them, so an
+ * event is queued exactly when it enters the feed. It returns a row per delivery queued (see announceQueued).
  */
-export async function queueWebhookDeliveries(
-  trx: Transaction<unknown>,
-  events: ReadonlyArray<{ userId: string; eventId: number }>,
-): Promise<void> {
-  await sql`
-    WITH queued AS (
-      INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, data, occurred_at)
-      SELECT gen_random_uuid(), w.id, e.event_id, e.type, e.data, e.occurred_at
-      FROM unnest(${events.map((e) => e.userId)}::uuid[], ${events.map((e) => e.eventId)}::bigint[]) AS f (user_id, event_id)
-      JOIN user_events e ON e.user_id = f.user_id AND e.event_id = f.event_id
-      JOIN webhooks w ON w.user_id = e.user_id AND e.type = ANY (w.events)
-      ON CONFLICT DO NOTHING
-      RETURNING 1
-    )
-    SELECT pg_notify(${WEBHOOK_QUEUE_CHANNEL}, '') FROM (SELECT 1 FROM queued LIMIT 1) AS any_queued`.execute(trx);
-}
+export const queueWebhookDeliveries = (events: string) => sql`
+  INSERT INTO webhook_deliveries (id, webhook_id, event_id, type, data, occurred_at)
+  SELECT gen_random_uuid(), w.id, e.event_id, e.type, e.data, e.occurred_at
+  FROM ${sql.table(events)} e JOIN webhooks w ON w.user_id = e.user_id AND e.type = ANY (w.events)
+  ON CONFLICT DO NOTHING
+  RETURNING 1`;
+
+/** Tells the dispatchers once if the CTE `queued` (from queueWebhookDeliveries) queued anything; selects void rows. */
+export const announceQueued = (queued: string) =>
+  sql`SELECT pg_notify(${WEBHOOK_QUEUE_CHANNEL}, '') FROM (SELECT 1 FROM ${sql.table(queued)} LIMIT 1) AS any_queued`;
 
 export class SqlWebhookQueue implements WebhookQueue {
   readonly #database: SqlDatabase;
@@ -106,11 +101,12 @@ export class SqlWebhookQueue implements WebhookQueue {
   }
 
   async msUntilNextDue(busy: readonly string[]): Promise<number | null> {
+    // Not greatest(0, …) in SQL: greatest() ignores a NULL, so an empty queue would read as due now.
     const { rows } = await sql<{ ms: number | string | null }>`
-      SELECT greatest(0, extract(epoch FROM min(next_attempt_at) - now()) * 1000) AS ms FROM webhook_deliveries
+      SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM webhook_deliveries
       WHERE status = 'pending' AND webhook_id <> ALL (${[...busy]}::uuid[])`.execute(this.#db);
     const ms = rows[0]?.ms;
-    return ms === null || ms === undefined ? null : Number(ms);
+    return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
   }
 
   /** A success counts even when the claim was lost meanwhile: the receiver has the event. */
