@@ -76,6 +76,8 @@ function mutate(body: Record<string, unknown>, mutations: Mutation[]): unknown {
     for (const key of parentPath) parent = parent !== null && typeof parent === 'object' ? parent[key] : undefined;
     if (parent === null || typeof parent !== 'object') continue;
     if (m.kind === 'extra') {
+      // An array's `length` cannot be redefined, and would not reach the JSON anyway.
+      if (Array.isArray(parent) && m.key === 'length') continue;
       Object.defineProperty(parent, m.key, { value: m.value, enumerable: true, writable: true, configurable: true });
       continue;
     }
