@@ -17,6 +17,7 @@ const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG
 export class HubChild {
   readonly #child: ChildProcess;
   readonly #output: { text: string };
+  #signalled = false;
 
   protected constructor(child: ChildProcess, output: { text: string }) {
     this.#child = child;
@@ -71,6 +72,11 @@ export class HubChild {
     return this.#child.exitCode !== null || this.#child.signalCode !== null;
   }
 
+  /** Exited without being told to: it crashed or gave up. */
+  get exitedOnItsOwn(): boolean {
+    return this.exited && !this.#signalled;
+  }
+
   /** Everything the process printed so far (stdout and stderr). */
   get output(): string {
     return this.#output.text;
@@ -87,6 +93,7 @@ export class HubChild {
     const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
       this.#child.once('exit', (code, sig) => resolve(code ?? sig)),
     );
+    this.#signalled = true;
     this.#child.kill(signal);
     return exited;
   }

@@ -65,10 +65,15 @@ export class HubProcess extends HubChild {
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
   }
 
-  /** Stops the hub gracefully and removes its data directory if this harness made it. */
+  /**
+   * Stops the hub gracefully and removes its data directory if this harness made it. A hub that had exited on its
+   * own fails the test with its output: otherwise a crash shows only as the next request's "other side closed".
+   */
   async stop(): Promise<void> {
+    const crashed = this.exitedOnItsOwn;
     await this.kill('SIGTERM');
     if (this.#ownsDataDir) await HubProcess.removeState(this.dataDir, this.mode);
+    if (crashed) throw new Error(`the hub exited on its own before the test stopped it; its last output:\n${this.output.slice(-4_000)}`);
   }
 
   /** Deletes the state named by `dataDir`: the directory, and in distributed mode the database. */
