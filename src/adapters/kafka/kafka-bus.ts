@@ -97,9 +97,26 @@ export class KafkaBus implements MessageBus {
           if (!alreadyExists(error)) throw error;
         }
       }
+      await this.#awaitTopics(wanted);
       for (const topic of topics) this.#ensured.add(topic);
     } finally {
       await admin.close();
+    }
+  }
+
+  /**
+   * A topic just created can be missing from the broker's metadata for a moment, and a send to it then crashed
+   * the process inside @platformatic/kafka (`partitionsCount` of undefined): wait until the producer sees it.
+   */
+  async #awaitTopics(topics: string[]): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const seen = await this.#producer.metadata({ topics, forceUpdate: true }).then(
+        (metadata) => topics.every((topic) => (metadata.topics.get(topic)?.partitionsCount ?? 0) > 0),
+        () => false,
+      );
+      if (seen) return;
+      if (attempt === 100) throw new Error(`Kafka topics ${topics.join(', ')} are still not in the broker's metadata`);
+      await sleep(100);
     }
   }
 
