@@ -156,12 +156,13 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
     const [action, channel] = args;
     if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
     if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
-    await hub.bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
-    const replay = new ReplayDeadLetters(hub.store.deliveries, hub.bus, channel);
+    const bus = await hub.openBus();
+    await bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
+    const replay = new ReplayDeadLetters(hub.store.deliveries, bus, channel);
     // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
-    const relay = relayOutbox(hub.store.outbox, hub.bus);
+    const relay = relayOutbox(hub.store.outbox, bus);
     let lastBatch: number | undefined;
-    const subscription = hub.bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
+    const subscription = bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
       await replay.handle(records);
       lastBatch = Date.now();
     });

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
 import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
+import { pingKafka } from './adapters/kafka/kafka-probe.ts';
 import type { LoopSettings } from './adapters/sql/partition-loop.ts';
 import type { SqlDatabase } from './adapters/sql/sql-database.ts';
 import { isDatabaseUnavailable } from './adapters/sql/sql-errors.ts';
@@ -41,7 +42,10 @@ export interface Hub {
   log: Logger;
   mode: string;
   store: Store;
-  bus: MessageBus;
+  /** The bus, connected on the first call: a process that runs only the API never loads a bus client. */
+  openBus(): Promise<MessageBus>;
+  /** Resolves when the bus answers; for readiness. */
+  pingBus(): Promise<void>;
   channels: Map<string, ChannelConnector>;
   tokens: TokenCodec;
   registerUser: RegisterUser;
@@ -81,10 +85,12 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     await database.close();
     throw error;
   });
-  const bus = await openBus(config, database, loop, log.child({ component: 'bus' }));
+  let bus: Promise<MessageBus> | undefined;
+  const closeBus = async () => (await bus?.catch(() => undefined))?.close();
+  const { kafkaBootstrapServers } = config;
   const storage = await openStorage(config.storage);
   await storage.prepare().catch(async (error: unknown) => {
-    await Promise.all([bus.close(), store.close()]);
+    await store.close();
     throw error;
   });
   const mode = [
@@ -113,7 +119,8 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     log,
     mode,
     store,
-    bus,
+    openBus: () => (bus ??= openBus(config, database, loop, log.child({ component: 'bus' }))),
+    pingBus: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS) : () => store.ping(),
     channels,
     channelEvents,
     identities: new Identities(store.identities, [...channels.keys()]),
@@ -143,7 +150,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     webhookSender: new FetchWebhookSender(),
     isUnavailable: isDatabaseUnavailable,
     async close() {
-      await bus.close();
+      await closeBus();
       await store.close();
     },
   };
@@ -151,6 +158,8 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
 
 /** Download URLs are handed out right before the client follows them: a few minutes is plenty. */
 const DOWNLOAD_URL_TTL_MS = 5 * 60_000;
+/** Within /ready's own two seconds. */
+const KAFKA_PING_TIMEOUT_MS = 1_500;
 
 /**
  * Each mode loads only the adapters it uses: a module's code stays in memory for the life of the process, and

@@ -40,7 +40,5 @@ export interface MessageBus {
   subscribe(group: string, topic: string, handler: BatchHandler): Subscription;
   /** Creates topics ahead of use where the implementation needs it. */
   ensureTopics(topics: readonly string[]): Promise<void>;
-  /** Resolves when the bus answers; for readiness checks. */
-  ping(): Promise<void>;
   close(): Promise<void>;
 }

@@ -16,7 +16,7 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
       readiness: [
         { name: 'database', check: () => hub.store.ping(), critical: true },
         // Accepted messages wait in the outbox while the bus is down.
-        { name: 'bus', check: () => hub.bus.ping(), critical: false },
+        { name: 'bus', check: () => hub.pingBus(), critical: false },
         // Without storage only files fail; a HEAD of an object that never exists is the cheapest round trip.
         { name: 'storage', check: async () => void (await hub.storage.size('readiness-probe')), critical: false },
       ],

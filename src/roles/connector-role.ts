@@ -17,7 +17,8 @@ export async function startConnector(hub: Hub, channel: string, print: (line: st
   }
   const log = hub.log.child({ role: 'connector', channel });
   const topic = outgoingTopic(channel);
-  await hub.bus.ensureTopics([topic, deadLetterTopic(channel)]);
+  const bus = await hub.openBus();
+  await bus.ensureTopics([topic, deadLetterTopic(channel)]);
   const { connectorRetry, circuitBreaker } = hub.config;
   const deliver = new DeliverMessages({
     deliveries: hub.store.deliveries,
@@ -42,7 +43,7 @@ export async function startConnector(hub: Hub, channel: string, print: (line: st
       }
     },
   });
-  const subscription = hub.bus.subscribe(`${channel}-connector`, topic, (records) => deliver.handle(records));
+  const subscription = bus.subscribe(`${channel}-connector`, topic, (records) => deliver.handle(records));
   log.info({}, `${connector.displayName} mock connector started, consuming from ${topic} topic...`);
   return { name: `connector ${channel}`, stop: () => subscription.stop() };
 }

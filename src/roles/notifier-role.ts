@@ -9,9 +9,10 @@ const PRUNE_EVERY_MS = 10 * 60_000;
 /** hub_events → every audience member's feed (which the API pushes over WebSockets); prunes old feed entries. */
 export async function startNotifier(hub: Hub): Promise<RunningRole> {
   const log = hub.log.child({ role: 'notifier' });
-  await hub.bus.ensureTopics([HUB_EVENTS_TOPIC]);
+  const bus = await hub.openBus();
+  await bus.ensureTopics([HUB_EVENTS_TOPIC]);
   const fanOut = new FanOutEvents(hub.store.deliveries, hub.store.userEvents);
-  const subscription = hub.bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, (records) => fanOut.handle(records));
+  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, (records) => fanOut.handle(records));
   const prune = async () => {
     const before = new Date(Date.now() - hub.config.eventRetentionHours * 3_600_000);
     const pruned = await hub.store.userEvents.prune(before).catch((error: unknown) => {

@@ -8,11 +8,12 @@ export const ROUTER_GROUP = 'message-router';
 export async function startRouter(hub: Hub): Promise<RunningRole> {
   const log = hub.log.child({ role: 'router' });
   const channels = [...hub.channels.keys()];
-  await hub.bus.ensureTopics([MESSAGE_PROCESSING_TOPIC, ...channels.map(outgoingTopic)]);
-  const router = new RouteMessages(hub.store.deliveries, hub.bus, channels, hub.fileAvailability, (event, routed) =>
+  const bus = await hub.openBus();
+  await bus.ensureTopics([MESSAGE_PROCESSING_TOPIC, ...channels.map(outgoingTopic)]);
+  const router = new RouteMessages(hub.store.deliveries, bus, channels, hub.fileAvailability, (event, routed) =>
     log.info({ message_id: event.message_id, channels: routed }, `Routing message ${event.message_id} to ${routed.join(', ')}`),
   );
-  const subscription = hub.bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, (records) => router.handle(records));
+  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, (records) => router.handle(records));
   log.info({}, `Message router started, consuming from ${MESSAGE_PROCESSING_TOPIC} topic...`);
   return { name: 'router', stop: () => subscription.stop() };
 }

@@ -47,7 +47,6 @@ const HEARTBEAT_INTERVAL_MS = 1_000;
 export class KafkaBus implements MessageBus {
   readonly #options: KafkaBusOptions;
   readonly #producer: Producer<string, string, string, string>;
-  #probe: Admin | undefined;
   readonly #subscriptions = new Set<Subscription>();
   readonly #closing = new AbortController();
   /** Topics known to exist, so publishing to a topic no role created yet creates it first (once). */
@@ -118,14 +117,6 @@ export class KafkaBus implements MessageBus {
       if (attempt === 100) throw new Error(`Kafka topics ${topics.join(', ')} are still not in the broker's metadata`);
       await sleep(100);
     }
-  }
-
-  async ping(): Promise<void> {
-    // Without forceUpdate a client answers from its metadata cache and never asks the broker; and forcing the
-    // producer's own cache to an empty topic list made its next send fail on the missing topic (a crash), so the
-    // probe is a client of its own.
-    this.#probe ??= new Admin({ clientId: `${this.#options.clientId}-probe`, bootstrapBrokers: this.#options.bootstrapServers });
-    await this.#probe.metadata({ topics: [], forceUpdate: true, retries: 0 });
   }
 
   async publish(records: readonly BusRecord[]): Promise<void> {
@@ -238,7 +229,7 @@ export class KafkaBus implements MessageBus {
   async close(): Promise<void> {
     this.#closing.abort();
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
-    await Promise.all([this.#producer.close(), this.#probe?.close()]);
+    await this.#producer.close();
   }
 }
 

@@ -41,10 +41,6 @@ export class SqlBus implements MessageBus {
     // Topics exist implicitly: a partition head row is created by the first publish.
   }
 
-  async ping(): Promise<void> {
-    await sql`SELECT 1`.execute(this.#db);
-  }
-
   async publish(records: readonly BusRecord[]): Promise<void> {
     if (records.length === 0) return;
     const groups = new Map<string, { topic: string; partition: number; keys: string[]; values: string[] }>();
