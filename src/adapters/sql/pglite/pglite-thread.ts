@@ -6,18 +6,12 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import { startPglite } from './pglite-start.ts';
 import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
-/**
- * PostgreSQL's default 128 MB of shared buffers are all resident in PGlite (its WebAssembly memory never shrinks)
- * and were half of the embedded hub's memory; 32 MB still hold a single-node hub's hot pages, the rest is read
- * back from the OS's page cache.
- */
-const SETTINGS = ['-c', 'shared_buffers=32MB'];
-
 const port = parentPort!;
-const pglite = await PGlite.create(workerData.dir as string, { startParams: [...PGlite.defaultStartParams, ...SETTINGS] });
+const pglite = await startPglite(workerData.dir as string);
 collectGarbage();
 const ROLLBACK = Symbol('rollback');
 
