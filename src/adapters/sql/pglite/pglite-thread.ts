@@ -3,8 +3,6 @@
  * it; here that is not the event loop serving HTTP, so on a machine with two cores the database and the API
  * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Transaction } from '@electric-sql/pglite';
 import { startPglite } from './pglite-start.ts';
@@ -12,7 +10,6 @@ import { serializeError, type ThreadNotification, type ThreadReply, type ThreadR
 
 const port = parentPort!;
 const pglite = await startPglite(workerData.dir as string);
-collectGarbage();
 const ROLLBACK = Symbol('rollback');
 
 interface OpenTransaction {
@@ -80,16 +77,6 @@ async function handle(request: ThreadRequest): Promise<unknown> {
       await pglite.close();
       return null;
   }
-}
-
-/**
- * A first start runs initdb in WebAssembly memories of its own (some 500 MB), garbage once it is done; this thread
- * then allocates too little for V8 to collect them before its memory reducer comes by, many seconds later, so
- * the hub would serve its first requests holding them. One full collection now returns them at once.
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 port.on('message', (request: ThreadRequest) => {
