@@ -2,13 +2,16 @@ import path from 'node:path';
 import { Kysely, PGliteDialect } from 'kysely';
 import type { SqlDatabase } from '../sql-database.ts';
 import { lockDataDir } from './data-dir-lock.ts';
+import { ensureCluster } from './pglite-cluster.ts';
 import { PGliteOnThread } from './pglite-on-thread.ts';
 
 /** The embedded database: PostgreSQL compiled to WASM, in this process (on a thread of its own), persisted under the data dir. */
 export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> {
   const unlock = await lockDataDir(dataDir);
   try {
-    const pglite = await PGliteOnThread.create(path.join(dataDir, 'pglite'));
+    const dir = path.join(dataDir, 'pglite');
+    await ensureCluster(dir);
+    const pglite = await PGliteOnThread.create(dir);
     const db = new Kysely({ dialect: new PGliteDialect({ pglite: pglite.asPGlite() }) });
     return {
       db,

@@ -3,22 +3,13 @@
  * it; here that is not the event loop serving HTTP, so on a machine with two cores the database and the API
  * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
-import { PGlite, type Transaction } from '@electric-sql/pglite';
+import type { Transaction } from '@electric-sql/pglite';
+import { startPglite } from './pglite-start.ts';
 import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
-/**
- * PostgreSQL's default 128 MB of shared buffers are all resident in PGlite (its WebAssembly memory never shrinks)
- * and were half of the embedded hub's memory; 32 MB still hold a single-node hub's hot pages, the rest is read
- * back from the OS's page cache.
- */
-const SETTINGS = ['-c', 'shared_buffers=32MB'];
-
 const port = parentPort!;
-const pglite = await PGlite.create(workerData.dir as string, { startParams: [...PGlite.defaultStartParams, ...SETTINGS] });
-collectGarbage();
+const pglite = await startPglite(workerData.dir as string);
 const ROLLBACK = Symbol('rollback');
 
 interface OpenTransaction {
@@ -86,16 +77,6 @@ async function handle(request: ThreadRequest): Promise<unknown> {
       await pglite.close();
       return null;
   }
-}
-
-/**
- * A first start runs initdb in WebAssembly memories of its own (some 500 MB), garbage once it is done; this thread
- * then allocates too little for V8 to collect them before its memory reducer comes by, many seconds later, so
- * the hub would serve its first requests holding them. One full collection now returns them at once.
- */
-function collectGarbage(): void {
-  setFlagsFromString('--expose-gc');
-  (runInNewContext('gc') as () => void)();
 }
 
 port.on('message', (request: ThreadRequest) => {

@@ -1,0 +1,16 @@
+import { PGlite } from '@electric-sql/pglite';
+
+/**
+ * PostgreSQL's default 128 MB of shared buffers are all resident in PGlite (its WebAssembly memory never shrinks)
+ * and were half of the embedded hub's memory; 32 MB still hold a single-node hub's hot pages, the rest is read
+ * back from the OS's page cache.
+ */
+const SETTINGS = ['-c', 'shared_buffers=32MB'];
+
+/**
+ * Opens the PGlite database in `dir`, running initdb first if it holds no cluster. The one place its start
+ * parameters live: the initdb child (pglite-initdb.ts) and the database's thread (pglite-thread.ts) both start here.
+ */
+export function startPglite(dir: string): Promise<PGlite> {
+  return PGlite.create(dir, { startParams: [...PGlite.defaultStartParams, ...SETTINGS] });
+}
