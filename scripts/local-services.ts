@@ -2,7 +2,7 @@
  * What `npm test` and `npm run bench` need besides Node: PostgreSQL (never started here, taken from
  * CHAT4ALL_TEST_PG_URL), Apache Kafka (KAFKA_BOOTSTRAP_SERVERS) and S3-compatible storage (S3_ENDPOINT with
  * S3_ACCESS_KEY, S3_SECRET_KEY). Services asked for but not set are started with scripts/services.sh, and
- * `stop()` stops them again. Without PostgreSQL, or without Java for Kafka, distributed mode is unavailable;
+ * `stop()` stops those it started. Without PostgreSQL, or without Java for Kafka, distributed mode is unavailable;
  * `warnings` says what is skipped, for the caller to print loudly.
  */
 import { spawnSync } from 'node:child_process';
@@ -46,6 +46,11 @@ async function postgresReachable(): Promise<boolean> {
   }
 }
 
+/** Whether scripts/services.sh already runs `service` (e.g. after `npm run services:start`, without its env sourced). */
+function running(service: Service): boolean {
+  return spawnSync('bash', ['scripts/services.sh', 'status', service], { stdio: 'ignore' }).status === 0;
+}
+
 function services(command: 'start' | 'stop', which: Service[]): void {
   const result = spawnSync('bash', ['scripts/services.sh', command, ...which], { stdio: 'inherit' });
   if (result.status !== 0) throw new Error(`scripts/services.sh ${command} ${which.join(' ')} failed with status ${result.status}`);
@@ -85,8 +90,13 @@ export async function localServices(wanted: Service[]): Promise<LocalServices> {
     ]);
   }
   if (missing.length === 0) return none(true, []);
+  // Stopping afterwards what was running before would pull the broker from under someone else's work.
+  const started = missing.filter((service) => !running(service));
   services('start', missing);
   const written = servicesEnv();
   for (const service of missing) for (const name of SERVICE_VARIABLES[service]) if (written[name]) env[name] = written[name];
-  return { distributed: true, warnings: [], env, stop: () => services('stop', missing) };
+  const stop = () => {
+    if (started.length > 0) services('stop', started);
+  };
+  return { distributed: true, warnings: [], env, stop };
 }

@@ -67,15 +67,27 @@ export interface Config {
   /** Uploads not completed this long after initiation are aborted by the cleanup role. */
   uploadMaxAgeSeconds: number;
   cleanupIntervalSeconds: number;
+  /** What the V8 flags of the API and of the embedded database favour (runtime-flags.ts). */
+  tuneFor: Tuning;
 }
+
+export type Tuning = 'memory' | 'throughput';
 
 export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
 /** An empty variable counts as unset, as shells and compose files often leave them. */
+const nonEmpty = (rawEnv: Env): Env => Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
+
+/** What a process's V8 flags depend on: read before anything else loads, since the command restarts itself with them. */
+export function runtimeSettings(rawEnv: Env = process.env): { embedded: boolean; tuneFor: Tuning } {
+  const env = nonEmpty(rawEnv);
+  return { embedded: !env.DATABASE_URL, tuneFor: choice(env, 'CHAT4ALL_TUNE_FOR', ['memory', 'throughput'] as const, 'memory') };
+}
+
 export function loadConfig(rawEnv: Env = process.env): Config {
-  const env = Object.fromEntries(Object.entries(rawEnv).filter(([, value]) => value !== ''));
+  const env = nonEmpty(rawEnv);
   const production = env.NODE_ENV === 'production';
   const dataDir = path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data');
   return {
@@ -124,6 +136,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     uploadUrlTtlSeconds: integer(env, 'CHAT4ALL_UPLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     uploadMaxAgeSeconds: integer(env, 'CHAT4ALL_UPLOAD_MAX_AGE_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     cleanupIntervalSeconds: integer(env, 'CHAT4ALL_CLEANUP_INTERVAL_SECONDS', 600, 1, 24 * 3600),
+    tuneFor: runtimeSettings(env).tuneFor,
   };
 }
 
@@ -155,6 +168,13 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
     throw new ConfigError(`${name} must be an integer between ${min} and ${max}, got "${raw}"`);
   }
   return value;
+}
+
+function choice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined) return fallback;
+  if (!(choices as readonly string[]).includes(raw)) throw new ConfigError(`${name} must be one of ${choices.join(', ')}, got "${raw}"`);
+  return raw as T;
 }
 
 function boolean(env: Env, name: string, fallback: boolean): boolean {

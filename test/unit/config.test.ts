@@ -268,3 +268,17 @@ describe('loadConfig: webhooks', () => {
     assertConfigError({ CHAT4ALL_WEBHOOK_CONCURRENCY: '0' }, 'CHAT4ALL_WEBHOOK_CONCURRENCY');
   });
 });
+
+describe('loadConfig: tuning', () => {
+  it('tunes for memory by default', () => {
+    assert.equal(loadConfig({}).tuneFor, 'memory');
+  });
+
+  it('reads CHAT4ALL_TUNE_FOR=throughput', () => {
+    assert.equal(loadConfig({ CHAT4ALL_TUNE_FOR: 'throughput' }).tuneFor, 'throughput');
+  });
+
+  it('rejects an unknown tuning', () => {
+    assertConfigError({ CHAT4ALL_TUNE_FOR: 'speed' }, 'CHAT4ALL_TUNE_FOR');
+  });
+});

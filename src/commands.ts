@@ -1,0 +1,201 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { createLogger } from './adapters/pino-logger.ts';
+import { relayOutbox } from './app/relay-outbox.ts';
+import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
+import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { outgoingTopic } from './domain/channels.ts';
+import { deadLetterTopic } from './domain/dead-letters.ts';
+import { DomainError } from './domain/errors.ts';
+import { openHub, type Hub } from './main.ts';
+import { startApi } from './roles/api-role.ts';
+import { startCleanup } from './roles/cleanup-role.ts';
+import { startConnector } from './roles/connector-role.ts';
+import type { RunningRole } from './roles/role.ts';
+import { startRelay } from './roles/relay-role.ts';
+import { startNotifier } from './roles/notifier-role.ts';
+import { startRouter } from './roles/router-role.ts';
+import { startWebhooks } from './roles/webhook-role.ts';
+
+const USAGE = `Usage: chat4all <command>
+
+  start                     every role in one process (what npm start runs)
+  api                       the REST API
+  relay                     the outbox relay (outbox -> bus)
+  router                    the message router (message_processing -> <channel>_outgoing)
+  notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
+  webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
+  connector <channel>       one channel connector, e.g. whatsapp or instagram
+  dead-letters replay <channel>
+                            send the channel's dead-lettered deliveries again, then exit
+  cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
+  user add <username> [--password <password>]
+                            create a user (the password is read from stdin when not given)
+
+Configuration comes from environment variables; see README.md.`;
+
+const SHUTDOWN_TIMEOUT_MS = 20_000;
+/** The replay command is done when its topic gave nothing for this long (and for longer before the first batch). */
+const REPLAY_IDLE_MS = 3_000;
+const REPLAY_FIRST_WAIT_MS = 15_000;
+
+/** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
+const print = (line: string) => process.stdout.write(`${line}\n`);
+
+async function main(argv: string[]): Promise<void> {
+  const [command, ...args] = argv;
+  if (!command || command === 'help' || command === '--help') {
+    print(USAGE);
+    return;
+  }
+  const config = loadConfig();
+  const log = createLogger(config.logLevel);
+  if (command === 'user') return addUser(await openHub(config, log), args);
+  if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log), args);
+  const starters = rolesFor(command, args);
+  const hub = await openHub(config, log);
+  print(`Chat4All API Hub: ${hub.mode}`);
+  const roles: RunningRole[] = [];
+  const shutdown = stopOnSignal(hub, roles);
+  try {
+    if (starters.includes('api') && config.demoUsers) await seedDemoUsers(hub);
+    for (const start of starters) roles.push(await startRole(hub, start));
+  } catch (error) {
+    await shutdown('startup failure');
+    throw error;
+  }
+  print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
+}
+
+type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
+
+function rolesFor(command: string, args: string[]): Starter[] {
+  switch (command) {
+    case 'start':
+      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'];
+    case 'api':
+    case 'relay':
+    case 'router':
+    case 'notifier':
+    case 'webhooks':
+    case 'cleanup':
+      return [command];
+    case 'connector':
+      if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
+      return [`connector:${args[0]}`];
+    default:
+      throw new UsageError(`unknown command "${command}"`);
+  }
+}
+
+async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
+  if (starter === 'api') return startApi(hub, print);
+  if (starter === 'relay') return startRelay(hub);
+  if (starter === 'router') return startRouter(hub);
+  if (starter === 'notifier') return startNotifier(hub);
+  if (starter === 'webhooks') return startWebhooks(hub);
+  if (starter === 'cleanup') return startCleanup(hub);
+  const channel = starter.slice('connector:'.length);
+  if (channel !== '*') return startConnector(hub, channel, print);
+  const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));
+  return {
+    name: connectors.map((connector) => connector.name).join(', '),
+    stop: async () => void (await Promise.all(connectors.map((connector) => connector.stop()))),
+  };
+}
+
+async function seedDemoUsers(hub: Hub): Promise<void> {
+  const created = await hub.registerUser.seedDemoUsers();
+  const note = created.length > 0 ? `created now: ${created.join(', ')}` : 'already present';
+  print(`Demo users ${DEMO_USERNAMES.join(', ')} with password "${DEMO_PASSWORD}" (${note}).`);
+  print('  Turn demo users off with NODE_ENV=production or CHAT4ALL_DEMO_USERS=false.');
+}
+
+/** Stops roles in order (API first, so nothing new comes in), then closes the bus and the store. */
+function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promise<void> {
+  let stopping: Promise<void> | undefined;
+  const shutdown = (reason: string) =>
+    (stopping ??= (async () => {
+      hub.log.info({ reason }, 'shutting down');
+      for (const role of roles) await role.stop().catch((error: unknown) => hub.log.error({ err: error }, `stopping ${role.name} failed`));
+      await hub.close();
+      hub.log.info({}, 'stopped');
+    })());
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (stopping) process.exit(130);
+      // Work that cannot finish (e.g. a broker that stays away) must not keep the process alive: what was not
+      // acknowledged is redelivered to the next consumer, so leaving is safe.
+      setTimeout(() => {
+        hub.log.error({ timeoutMs: SHUTDOWN_TIMEOUT_MS }, 'graceful shutdown timed out; exiting');
+        process.exit(1);
+      }, SHUTDOWN_TIMEOUT_MS).unref();
+      void shutdown(signal).then(() => process.exit(0));
+    });
+  }
+  return shutdown;
+}
+
+async function addUser(hub: Hub, args: string[]): Promise<void> {
+  try {
+    const [action, username] = args;
+    if (action !== 'add' || !username) throw new UsageError('usage: chat4all user add <username> [--password <password>]');
+    const flag = args.indexOf('--password');
+    const password = flag >= 0 ? args[flag + 1] : await readStdinLine();
+    if (!password) throw new UsageError('give a password with --password or on stdin');
+    const user = await hub.registerUser.register(username, password);
+    print(`Created user ${user.username} with id ${user.userId}`);
+  } finally {
+    await hub.close();
+  }
+}
+
+/** Drains the channel's dead-letter topic into its outgoing topic; stops once nothing came for a while. */
+async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
+  try {
+    const [action, channel] = args;
+    if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
+    if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
+    const bus = await hub.openBus();
+    await bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
+    const replay = new ReplayDeadLetters(hub.store.deliveries, bus, channel);
+    // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
+    const relay = relayOutbox(hub.store.outbox, bus);
+    let lastBatch: number | undefined;
+    const subscription = bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
+      await replay.handle(records);
+      lastBatch = Date.now();
+    });
+    // Joining a consumer group can take seconds: wait longer for the first batch than between batches.
+    const started = Date.now();
+    while (lastBatch === undefined ? Date.now() - started < REPLAY_FIRST_WAIT_MS : Date.now() - lastBatch < REPLAY_IDLE_MS) {
+      await sleep(250);
+    }
+    await subscription.stop();
+    await relay.stop();
+    print(`Replayed ${replay.replayed} dead-lettered ${channel} deliveries.`);
+  } finally {
+    await hub.close();
+  }
+}
+
+async function readStdinLine(): Promise<string> {
+  if (process.stdin.isTTY) process.stderr.write('Password: ');
+  let text = '';
+  for await (const chunk of process.stdin) {
+    text += String(chunk);
+    if (text.includes('\n')) break;
+  }
+  return text.split('\n')[0]!.trim();
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DomainError) {
+    process.stderr.write(`chat4all: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
+  } else {
+    process.stderr.write(`chat4all: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  }
+  process.exit(error instanceof UsageError ? 2 : 1);
+});

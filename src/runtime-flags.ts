@@ -1,0 +1,36 @@
+import { ConfigError, runtimeSettings } from './config.ts';
+
+/**
+ * Flags V8 reads only when a process starts, so `chat4all` restarts itself with them (process.execve: the same
+ * process, pid and standard streams, a fresh V8) before it loads anything else. With CHAT4ALL_TUNE_FOR=memory
+ * (the default), what the 250 MB memory budget of the API (while it streams 2 GB files) needs:
+ *
+ * - `--max-semi-space-size=1` where the API runs: with Node's default young generation (semi-spaces of up to
+ *   16 MiB and more) the 64 KiB buffers of file traffic piled up as 60-100 MB of garbage between collections.
+ * - `--liftoff-only` where PGlite runs (embedded mode): V8's optimising compiler took some 500 MB for seconds while
+ *   compiling PostgreSQL's WebAssembly after start-up, and the idle hub held 353 MiB with its code, 266 without.
+ *
+ * Each costs CPU: BENCHMARKS.md has the figures both ways; CHAT4ALL_TUNE_FOR=throughput runs without them.
+ */
+export function runtimeFlags(command: string | undefined, env: NodeJS.ProcessEnv): string[] {
+  let settings: ReturnType<typeof runtimeSettings>;
+  try {
+    settings = runtimeSettings(env);
+  } catch (error) {
+    // The command itself reports a bad setting, with the rest of the configuration.
+    if (error instanceof ConfigError) return [];
+    throw error;
+  }
+  if (settings.tuneFor === 'throughput') return [];
+  const flags: string[] = [];
+  if (command === 'api' || command === 'start') flags.push('--max-semi-space-size=1');
+  if (settings.embedded) flags.push('--liftoff-only');
+  return flags;
+}
+
+/** Returns when the process already runs with its flags (or cannot restart itself, e.g. on Windows). */
+export function relaunchWithRuntimeFlags(): void {
+  const missing = runtimeFlags(process.argv[2], process.env).filter((flag) => !process.execArgv.includes(flag));
+  if (missing.length === 0 || typeof process.execve !== 'function') return;
+  process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], process.env);
+}

@@ -1,0 +1,33 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { runtimeFlags } from '../../src/runtime-flags.ts';
+
+const POSTGRES = { DATABASE_URL: 'postgres://127.0.0.1/test' };
+
+describe('runtimeFlags', () => {
+  it('gives the embedded hub (npm start) a small young generation and the baseline WebAssembly compiler', () => {
+    assert.deepEqual(runtimeFlags('start', {}), ['--max-semi-space-size=1', '--liftoff-only']);
+  });
+
+  it('gives the API on PostgreSQL only the small young generation', () => {
+    assert.deepEqual(runtimeFlags('api', POSTGRES), ['--max-semi-space-size=1']);
+  });
+
+  it('gives roles without the API on PostgreSQL no flags', () => {
+    for (const command of ['relay', 'router', 'notifier', 'webhooks', 'connector', 'cleanup']) {
+      assert.deepEqual(runtimeFlags(command, POSTGRES), [], command);
+    }
+  });
+
+  it('gives any command on the embedded database the baseline WebAssembly compiler', () => {
+    assert.deepEqual(runtimeFlags('user', {}), ['--liftoff-only']);
+  });
+
+  it('gives no flags with CHAT4ALL_TUNE_FOR=throughput', () => {
+    assert.deepEqual(runtimeFlags('start', { CHAT4ALL_TUNE_FOR: 'throughput' }), []);
+  });
+
+  it('leaves a bad CHAT4ALL_TUNE_FOR to the command, which reports it with the rest of the configuration', () => {
+    assert.deepEqual(runtimeFlags('start', { CHAT4ALL_TUNE_FOR: 'speed' }), []);
+  });
+});
