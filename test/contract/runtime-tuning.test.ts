@@ -1,0 +1,40 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, describe, it } from 'node:test';
+import { ApiClient, waitFor } from '../support/api-client.ts';
+import { HubProcess } from '../support/hub-process.ts';
+import { testModes } from '../support/test-modes.ts';
+
+/** The rest of the suite runs hubs with CHAT4ALL_TUNE_FOR=throughput (faster); this one runs the default. */
+const DEFAULT_TUNING = { CHAT4ALL_TUNE_FOR: '' };
+
+const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+
+for (const mode of testModes) {
+  describe(`the default tuning (memory) [${mode}]`, () => {
+    let hub: HubProcess;
+    before(async () => {
+      hub = await HubProcess.start({ mode, env: DEFAULT_TUNING });
+    });
+    after(() => hub.stop());
+
+    it('runs npm start as the same process, restarted with its V8 flags', () => {
+      const argv = commandLine(hub.pid!);
+      assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+      assert.equal(argv.includes('--liftoff-only'), mode === 'embedded', argv.join(' '));
+    });
+
+    it('accepts and delivers a message', async () => {
+      const client = new ApiClient(hub.url);
+      const alice = await client.login('user1');
+      const bob = await client.login('user2');
+      const conversationId = await alice.createConversation('private', [alice.userId, bob.userId]);
+      const body = alice.textMessage(conversationId);
+      assert.equal((await alice.post('/v1/messages', body)).body.status, 'accepted');
+      await waitFor(
+        async () => (await alice.get(`/v1/messages/${String(body.message_id)}`)).body?.status === 'delivered',
+        { what: 'the message delivered' },
+      );
+    });
+  });
+}
