@@ -12,7 +12,7 @@ export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_T
  * Speed-ups that change no behaviour: cheap hashes, quick polls, and V8's defaults instead of the memory tuning
  * (runtime-tuning.test.ts runs that one), whose baseline-compiled PGlite made the suite a third slower.
  */
-const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test', CHAT4ALL_TUNE_FOR: 'throughput' };
+export const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test', CHAT4ALL_TUNE_FOR: 'throughput' };
 
 /**
  * One `chat4all` command in a child process, with everything it prints collected, started once its output

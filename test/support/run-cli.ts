@@ -1,5 +1,6 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { TEST_SETTINGS } from './hub-child.ts';
 import { HubProcess } from './hub-process.ts';
 import type { TestMode } from './test-modes.ts';
 
@@ -23,7 +24,7 @@ export async function runCli(dataDir: string, mode: TestMode, args: string[]): P
       process.execPath,
       [CLI, ...args],
       {
-        env: { ...env, ...stateEnv, BCRYPT_ROUNDS: '4', LOG_LEVEL: 'warn', NODE_ENV: 'test' },
+        env: { ...env, ...stateEnv, ...TEST_SETTINGS },
         timeout: 60_000,
       },
       (error, stdout, stderr) => {
