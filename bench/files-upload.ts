@@ -1,9 +1,10 @@
 /**
  * File upload throughput and the API's memory, against the physical floor measured in the same run:
  *
- *   node bench/files-upload.ts [--size-mib 1024] [--mode embedded|distributed] [--parallel 4] [--json]
+ *   node bench/files-upload.ts [--size-mib 1024] [--mode embedded|distributed] [--roles api|all] [--parallel 4] [--json]
  *
- * Starts the REST API as the bench deployments do (bench/support/deployment.ts: production-like settings,
+ * Starts the REST API (`--roles api`, the default) or the whole deployment (`--roles all`: embedded, `npm start`'s
+ * one process with every role; distributed, one process per role) as the bench deployments do (bench/support/deployment.ts: production-like settings,
  * `--hub`/`--hub-env` honoured; embedded: files on local disk; distributed: PostgreSQL + Kafka, and S3 when
  * S3_ENDPOINT is set, e.g. after `source .services/env`), writes a file of pseudo-random bytes, and uploads it
  * twice: through `PATCH /v1/files/upload` and through presigned `PUT`s, `--parallel` chunks at a time, each followed
@@ -33,6 +34,7 @@ const { values } = parseArgs({
   options: {
     'size-mib': { type: 'string', default: '1024' },
     mode: { type: 'string', default: 'embedded' },
+    roles: { type: 'string', default: 'api' },
     parallel: { type: 'string', default: '4' },
     json: { type: 'boolean', default: false },
   },
@@ -40,6 +42,8 @@ const { values } = parseArgs({
 const size = Number(values['size-mib']) * MiB;
 const parallel = Number(values.parallel);
 const mode = values.mode as TestMode;
+if (values.roles !== 'api' && values.roles !== 'all') throw new Error(`--roles: api or all, not ${values.roles}`);
+const roles = values.roles;
 const agent = new http.Agent({ keepAlive: true, maxSockets: parallel + 2 });
 
 /** What one way of uploading measured. */
@@ -57,6 +61,8 @@ export interface UploadRun {
 /** What `--json` prints. */
 export interface FilesUploadResult {
   mode: TestMode;
+  /** `api`: the REST API alone; `all`: every role (embedded: in the API's process). */
+  roles: 'api' | 'all';
   storage: 'disk' | 's3';
   size_mib: number;
   parallel: number;
@@ -72,7 +78,7 @@ const source = path.join(work, 'source.bin');
 const sha256 = await writeSource(source, size);
 const floor = await copyFloor(source, path.join(work, 'copy.bin'));
 
-const deployment = await startDeployment({ mode, roles: 'api' });
+const deployment = await startDeployment({ mode, roles });
 try {
   const pid = deployment.cpuGroups.hub!()[0]!;
   const session = await new ApiClient(deployment.url).login('user1');
@@ -81,6 +87,7 @@ try {
   const viaPut = await upload(session, pid, 'put');
   const result: FilesUploadResult = {
     mode,
+    roles,
     storage: storageOf(mode),
     size_mib: size / MiB,
     parallel,
@@ -92,7 +99,7 @@ try {
   };
   if (values.json) console.log(JSON.stringify(result));
   else {
-    console.log(`${size / MiB} MiB, ${mode} (${result.storage} storage), ${parallel} chunks at a time`);
+    console.log(`${size / MiB} MiB, ${mode} (${result.storage} storage, ${roles === 'api' ? 'the API alone' : 'every role'}), ${parallel} chunks at a time`);
     console.log(`  floor: plain copy ${floor.copy} MB/s, copy + fsync ${floor.copyFsync} MB/s`);
     for (const [name, run] of [['PATCH        ', viaPatch], ['presigned PUT', viaPut]] as const) {
       console.log(

@@ -15,14 +15,16 @@ export const filesSection: Section = {
     const sizes = context.quick ? [256] : [1024, 2048];
     const rows: SectionResult['rows'] = [];
     const data: FilesUploadResult[] = [];
-    for (const mode of context.modes) {
+    // Embedded, the API's process is also the whole hub as `npm start` runs it: measured both ways.
+    const deployments = context.modes.flatMap((mode) => (mode === 'embedded' ? [{ mode, roles: 'api' }, { mode, roles: 'all' }] : [{ mode, roles: 'api' }]));
+    for (const { mode, roles } of deployments) {
       for (const sizeMib of sizes) {
-        context.log(`files: ${mode}, ${sizeMib} MiB`);
-        const result = await filesUpload(mode, sizeMib);
+        context.log(`files: ${mode}, ${roles === 'api' ? 'the API alone' : 'every role'}, ${sizeMib} MiB`);
+        const result = await filesUpload(mode, roles, sizeMib);
         data.push(result);
         const row = (how: string, run: UploadRun) =>
           rows.push([
-            `${mode} (${result.storage})`,
+            `${mode} (${result.storage}), ${roles === 'api' ? 'API alone' : 'every role'}`,
             `${sizeMib} MiB`,
             how,
             run.upload_mb_s,
@@ -39,7 +41,7 @@ export const filesSection: Section = {
     }
     return {
       columns: [
-        'mode (storage)',
+        'mode (storage), processes',
         'size',
         'chunks via',
         'upload MB/s',
@@ -52,7 +54,8 @@ export const filesSection: Section = {
       ],
       rows,
       notes: [
-        'bench/files-upload.ts: the REST API alone (distributed: PostgreSQL + Kafka + S3Proxy, embedded: PGlite + local disk), one file of pseudo-random bytes, ' +
+        'bench/files-upload.ts: the REST API alone (distributed: PostgreSQL + Kafka + S3Proxy, embedded: PGlite + local disk), and embedded also ' +
+          'the hub as `npm start` runs it (every role in the API\'s process); one file of pseudo-random bytes, ' +
           '4 chunks at a time (the default 8 MiB chunks), then `complete` (which assembles the object and hashes it) and a download checked by SHA-256.',
         'The floor is a plain copy of the same file on the same disk, then fsync, measured in the same run (in parentheses: without fsync).',
         `API peak RSS: sampled every 50 ms from the first chunk to the end of the download; the limit is ${RSS_LIMIT_MB} MB. ` +
@@ -65,9 +68,9 @@ export const filesSection: Section = {
 };
 
 /** Runs bench/files-upload.ts in a process of its own and parses the JSON it prints. */
-function filesUpload(mode: string, sizeMib: number): Promise<FilesUploadResult> {
+function filesUpload(mode: string, roles: string, sizeMib: number): Promise<FilesUploadResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [SCRIPT, '--json', '--mode', mode, '--size-mib', String(sizeMib)], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, [SCRIPT, '--json', '--mode', mode, '--roles', roles, '--size-mib', String(sizeMib)], { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk));
     child.once('exit', (code) => {

@@ -9,6 +9,7 @@ import { testModes } from '../support/test-modes.ts';
 const DEFAULT_TUNING = { CHAT4ALL_TUNE_FOR: '' };
 
 const commandLine = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+const environment = (pid: number) => readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
 
 for (const mode of testModes) {
   describe(`the default tuning (memory) [${mode}]`, () => {
@@ -21,7 +22,14 @@ for (const mode of testModes) {
     it('runs npm start as the same process, restarted with its V8 flags', () => {
       const argv = commandLine(hub.pid!);
       assert.ok(argv.includes('--max-semi-space-size=1'), argv.join(' '));
+      assert.ok(argv.includes('--heap-growing-percent=100'), argv.join(' '));
       assert.equal(argv.includes('--liftoff-only'), mode === 'embedded', argv.join(' '));
+    });
+
+    it('restarts with glibc allocator settings', () => {
+      const env = environment(hub.pid!);
+      assert.ok(env.includes('MALLOC_ARENA_MAX=2'), 'MALLOC_ARENA_MAX');
+      assert.ok(env.includes('MALLOC_MMAP_THRESHOLD_=65536'), 'MALLOC_MMAP_THRESHOLD_');
     });
 
     it('accepts and delivers a message', async () => {
