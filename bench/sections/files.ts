@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { FilesUploadResult, UploadRun } from '../files-upload.ts';
+import type { TestMode } from '../../test/support/test-modes.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
 
 const SCRIPT = fileURLToPath(new URL('../files-upload.ts', import.meta.url));
@@ -16,7 +17,9 @@ export const filesSection: Section = {
     const rows: SectionResult['rows'] = [];
     const data: FilesUploadResult[] = [];
     // Embedded, the API's process is also the whole hub as `npm start` runs it: measured both ways.
-    const deployments = context.modes.flatMap((mode) => (mode === 'embedded' ? [{ mode, roles: 'api' }, { mode, roles: 'all' }] : [{ mode, roles: 'api' }]));
+    const deployments = context.modes.flatMap((mode): { mode: TestMode; roles: string }[] =>
+      mode === 'embedded' ? [{ mode, roles: 'api' }, { mode, roles: 'all' }] : [{ mode, roles: 'api' }],
+    );
     for (const { mode, roles } of deployments) {
       for (const sizeMib of sizes) {
         context.log(`files: ${mode}, ${roles === 'api' ? 'the API alone' : 'every role'}, ${sizeMib} MiB`);
