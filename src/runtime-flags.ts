@@ -1,3 +1,4 @@
+import module from 'node:module';
 import { ConfigError, runtimeSettings } from './config.ts';
 
 /**
@@ -11,11 +12,16 @@ import { ConfigError, runtimeSettings } from './config.ts';
  *   V8's own growing factor (up to 4x the live heap) no full collection ran during a 2 GiB upload, whose old
  *   generation grew by 30 MiB over a live 20. 100 % still leaves full collections rare; at 50 % and less they
  *   sometimes ran back to back, doubling the CPU of a download.
+ * - `--external-memory-accounted-in-global-limit` there too: the buffers of file traffic live outside V8's heap,
+ *   and on their own limit a collection only started once some 64 MB more of them were held; counted with the
+ *   heap, they start one when the whole has doubled. The API on S3 peaked 20-40 MiB lower, with less CPU.
  * - `--liftoff-only` where PGlite runs (embedded mode): V8's optimising compiler took some 500 MB for seconds while
  *   compiling PostgreSQL's WebAssembly after start-up, and the idle hub held 353 MiB with its code, 266 without.
  *
  * Each costs CPU: BENCHMARKS.md has the figures both ways; CHAT4ALL_TUNE_FOR=throughput runs without them.
  */
+const API_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit'];
+
 export function runtimeFlags(command: string | undefined, env: NodeJS.ProcessEnv): string[] {
   let settings: ReturnType<typeof runtimeSettings>;
   try {
@@ -27,25 +33,24 @@ export function runtimeFlags(command: string | undefined, env: NodeJS.ProcessEnv
   }
   if (settings.tuneFor === 'throughput') return [];
   const flags: string[] = [];
-  if (command === 'api' || command === 'start') flags.push('--max-semi-space-size=1', '--heap-growing-percent=100');
+  if (command === 'api' || command === 'start') flags.push(...API_FLAGS);
   if (settings.embedded) flags.push('--liftoff-only');
   return flags;
 }
 
 /**
- * Read by glibc at start-up, so set for the restart; a value already in the environment stays.
- * - Glibc's allocator keeps what a thread freed in that thread's arena, one arena per thread up to eight per core;
- *   two arenas held the embedded hub's peak during 1 GiB uploads 3-20 MiB lower.
- * - A fixed mmap threshold of 64 KiB gives each socket read's buffer pages of its own, returned when it is freed.
- *   Glibc's moving threshold rose past them after the first larger buffer was freed, and they then fragmented its
- *   heap: the embedded hub's 2 GiB upload peak was some 6 MiB higher.
+ * Glibc's allocator keeps what a thread freed in that thread's arena, one arena per thread up to eight per core;
+ * two arenas held the embedded hub's peak during 1 GiB uploads 3-20 MiB lower. Read by glibc at start-up, so set
+ * for the restart; a value already in the environment stays.
  */
-const ALLOCATOR_ENV = { MALLOC_ARENA_MAX: '2', MALLOC_MMAP_THRESHOLD_: '65536' };
+const ALLOCATOR_ENV = { MALLOC_ARENA_MAX: '2' };
 
 /** Returns when the process already runs with its flags (or cannot restart itself, e.g. on Windows). */
 export function relaunchWithRuntimeFlags(): void {
   const missing = runtimeFlags(process.argv[2], process.env).filter((flag) => !process.execArgv.includes(flag));
   if (missing.length === 0 || typeof process.execve !== 'function') return;
-  const env = { ...ALLOCATOR_ENV, ...process.env };
+  // The restarted process reads its own modules from the compile cache that cli.ts enabled, from its first one on.
+  const compileCache = module.getCompileCacheDir();
+  const env = { ...ALLOCATOR_ENV, ...(compileCache ? { NODE_COMPILE_CACHE: compileCache } : {}), ...process.env };
   process.execve(process.execPath, [process.execPath, ...missing, ...process.execArgv, ...process.argv.slice(1)], env);
 }

@@ -5,12 +5,16 @@ import { runtimeFlags } from '../../src/runtime-flags.ts';
 const POSTGRES = { DATABASE_URL: 'postgres://127.0.0.1/test' };
 
 describe('runtimeFlags', () => {
-  it('gives the embedded hub (npm start) a small young generation, a slow-growing heap and the baseline WebAssembly compiler', () => {
-    assert.deepEqual(runtimeFlags('start', {}), ['--max-semi-space-size=1', '--heap-growing-percent=100', '--liftoff-only']);
+  it('gives the embedded hub (npm start) a small young generation, a slow-growing heap that counts external memory, and the baseline WebAssembly compiler', () => {
+    assert.deepEqual(runtimeFlags('start', {}), ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit', '--liftoff-only']);
   });
 
-  it('gives the API on PostgreSQL only the small young generation and the slow-growing heap', () => {
-    assert.deepEqual(runtimeFlags('api', POSTGRES), ['--max-semi-space-size=1', '--heap-growing-percent=100']);
+  it('gives the API on PostgreSQL only the small young generation and the slow-growing heap that counts external memory', () => {
+    assert.deepEqual(runtimeFlags('api', POSTGRES), [
+      '--max-semi-space-size=1',
+      '--heap-growing-percent=100',
+      '--external-memory-accounted-in-global-limit',
+    ]);
   });
 
   it('gives roles without the API on PostgreSQL no flags', () => {

@@ -3,13 +3,11 @@
  * it; here that is not the event loop serving HTTP, so on a machine with two cores the database and the API
  * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
 import type { Transaction } from '@electric-sql/pglite';
 import { startPglite } from './pglite-start.ts';
 import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
-const port = parentPort!;
-const pglite = await startPglite(workerData.dir as string);
 const ROLLBACK = Symbol('rollback');
 
 interface OpenTransaction {
@@ -18,71 +16,78 @@ interface OpenTransaction {
   done: Promise<void>;
 }
 
-const transactions = new Map<number, OpenTransaction>();
-let nextTransaction = 1;
-const listeners = new Map<number, () => Promise<void>>();
-let nextListener = 1;
+/** Opens the database in `dir` and answers the requests that come through `port`, until `close`. */
+async function serve(port: MessagePort, dir: string): Promise<void> {
+  const pglite = await startPglite(dir);
+  const transactions = new Map<number, OpenTransaction>();
+  let nextTransaction = 1;
+  const listeners = new Map<number, () => Promise<void>>();
+  let nextListener = 1;
 
-const reply = (message: ThreadReply) => port.postMessage(message);
+  const reply = (message: ThreadReply) => port.postMessage(message);
 
-async function begin(): Promise<number> {
-  const id = nextTransaction++;
-  return new Promise<number>((started, failed) => {
-    let finish!: (commit: boolean) => void;
-    const decided = new Promise<boolean>((resolve) => (finish = resolve));
-    // PGlite calls back only after awaiting its lock, so `done` is assigned by then.
-    const done: Promise<void> = pglite
-      .transaction(async (tx) => {
-        transactions.set(id, { tx, finish, done });
-        started(id);
-        if (!(await decided)) throw ROLLBACK;
-      })
-      .catch((error: unknown) => {
-        if (error !== ROLLBACK) throw error;
-      })
-      .finally(() => transactions.delete(id));
-    // A transaction that could not even begin fails its `begin`; one that failed later fails its `end`.
-    done.catch(failed);
-  });
-}
-
-async function handle(request: ThreadRequest): Promise<unknown> {
-  switch (request.op) {
-    case 'query': {
-      const target = request.tx === undefined ? pglite : transactions.get(request.tx)?.tx;
-      if (!target) throw new Error(`transaction ${request.tx} is not open`);
-      const { rows, affectedRows } = await target.query(request.sql, request.params, { rowMode: 'object' });
-      return { rows, affectedRows };
-    }
-    case 'begin':
-      return begin();
-    case 'end': {
-      const open = transactions.get(request.tx);
-      if (!open) throw new Error(`transaction ${request.tx} is not open`);
-      open.finish(request.commit);
-      await open.done;
-      return null;
-    }
-    case 'listen': {
-      const listener = nextListener++;
-      const notify = (payload: string) => port.postMessage({ listener, payload } satisfies ThreadNotification);
-      listeners.set(listener, await pglite.listen(request.channel, notify));
-      return listener;
-    }
-    case 'unlisten':
-      await listeners.get(request.listener)?.();
-      listeners.delete(request.listener);
-      return null;
-    case 'close':
-      await pglite.close();
-      return null;
+  async function begin(): Promise<number> {
+    const id = nextTransaction++;
+    return new Promise<number>((started, failed) => {
+      let finish!: (commit: boolean) => void;
+      const decided = new Promise<boolean>((resolve) => (finish = resolve));
+      // PGlite calls back only after awaiting its lock, so `done` is assigned by then.
+      const done: Promise<void> = pglite
+        .transaction(async (tx) => {
+          transactions.set(id, { tx, finish, done });
+          started(id);
+          if (!(await decided)) throw ROLLBACK;
+        })
+        .catch((error: unknown) => {
+          if (error !== ROLLBACK) throw error;
+        })
+        .finally(() => transactions.delete(id));
+      // A transaction that could not even begin fails its `begin`; one that failed later fails its `end`.
+      done.catch(failed);
+    });
   }
+
+  async function handle(request: ThreadRequest): Promise<unknown> {
+    switch (request.op) {
+      case 'query': {
+        const target = request.tx === undefined ? pglite : transactions.get(request.tx)?.tx;
+        if (!target) throw new Error(`transaction ${request.tx} is not open`);
+        const { rows, affectedRows } = await target.query(request.sql, request.params, { rowMode: 'object' });
+        return { rows, affectedRows };
+      }
+      case 'begin':
+        return begin();
+      case 'end': {
+        const open = transactions.get(request.tx);
+        if (!open) throw new Error(`transaction ${request.tx} is not open`);
+        open.finish(request.commit);
+        await open.done;
+        return null;
+      }
+      case 'listen': {
+        const listener = nextListener++;
+        const notify = (payload: string) => port.postMessage({ listener, payload } satisfies ThreadNotification);
+        listeners.set(listener, await pglite.listen(request.channel, notify));
+        return listener;
+      }
+      case 'unlisten':
+        await listeners.get(request.listener)?.();
+        listeners.delete(request.listener);
+        return null;
+      case 'close':
+        await pglite.close();
+        return null;
+    }
+  }
+
+  port.on('message', (request: ThreadRequest) => {
+    handle(request).then(
+      (value) => reply({ id: request.id, ok: true, value }),
+      (error: unknown) => reply({ id: request.id, ok: false, error: serializeError(error) }),
+    );
+  });
+  port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies ThreadReply);
 }
 
-port.on('message', (request: ThreadRequest) => {
-  handle(request).then(
-    (value) => reply({ id: request.id, ok: true, value }),
-    (error: unknown) => reply({ id: request.id, ok: false, error: serializeError(error) }),
-  );
-});
-port.postMessage({ id: 0, ok: true, value: 'ready' } satisfies ThreadReply);
+// Only as a worker's entry point: imported anywhere else (scripts/import-hub-modules.ts) it does nothing.
+if (parentPort && workerData) await serve(parentPort, (workerData as { dir: string }).dir);
