@@ -56,6 +56,8 @@ export interface UploadRun {
   api_cpu_s: { upload: number; complete: number; download: number };
   /** Highest API RSS sampled from the first chunk to the end of the download. */
   api_peak_rss_mib: number;
+  /** The same, for each phase. */
+  api_peak_rss_mib_by_phase: { upload: number; complete: number; download: number };
 }
 
 /** What `--json` prints. */
@@ -105,7 +107,8 @@ try {
       console.log(
         `  ${name}: upload ${run.upload_mb_s} MB/s (${Math.round((run.upload_mb_s / floor.copyFsync) * 100)} % of copy + fsync), ` +
           `complete ${run.complete_s} s, end to end ${run.end_to_end_mb_s} MB/s, download ${run.download_mb_s} MB/s (SHA-256 checked); ` +
-          `API CPU ${run.api_cpu_s.upload} + ${run.api_cpu_s.complete} + ${run.api_cpu_s.download} s, peak RSS ${run.api_peak_rss_mib} MiB`,
+          `API CPU ${run.api_cpu_s.upload} + ${run.api_cpu_s.complete} + ${run.api_cpu_s.download} s, ` +
+          `peak RSS ${run.api_peak_rss_mib} MiB (${Object.values(run.api_peak_rss_mib_by_phase).join(' / ')})`,
       );
     }
     console.log(`  API RSS: ${rssBefore} MiB before the first chunk; VmHWM ${result.api_rss_mib.vm_hwm} MiB (start-up included)`);
@@ -163,21 +166,25 @@ async function upload(session: Session, pid: number, how: 'patch' | 'put'): Prom
   );
   const uploaded = performance.now();
   const cpuUploaded = cpuSeconds(pid);
+  const rssUpload = sampler.phase();
   const done = await session.post('/v1/files/complete', { file_id: fileId, checksum: sha256 });
   if (done.status !== 200) throw new Error(`complete: ${done.status} ${JSON.stringify(done.body)}`);
   const completed = performance.now();
   const cpuCompleted = cpuSeconds(pid);
+  const rssComplete = sampler.phase();
   const downloaded = await download(session, fileId);
   if (downloaded !== sha256) throw new Error(`download (${how}): SHA-256 ${downloaded}, uploaded ${sha256}`);
   const finished = performance.now();
   const cpuFinished = cpuSeconds(pid);
+  const rssDownload = sampler.stop();
   return {
     upload_mb_s: mbPerSecond(size, uploaded - started),
     complete_s: Math.round(completed - uploaded) / 1000,
     end_to_end_mb_s: mbPerSecond(size, completed - started),
     download_mb_s: mbPerSecond(size, finished - completed),
     api_cpu_s: { upload: round2(cpuUploaded - cpu), complete: round2(cpuCompleted - cpuUploaded), download: round2(cpuFinished - cpuCompleted) },
-    api_peak_rss_mib: sampler.stop(),
+    api_peak_rss_mib: Math.max(rssUpload, rssComplete, rssDownload),
+    api_peak_rss_mib_by_phase: { upload: rssUpload, complete: rssComplete, download: rssDownload },
   };
 }
 
@@ -238,11 +245,20 @@ function memoryMiB(pid: number, field: 'VmRSS' | 'VmHWM'): number {
   return Math.round(Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)![1]) / 1024);
 }
 
-/** The highest RSS seen, sampled every 50 ms (VmHWM would include start-up, e.g. PGlite's initdb). */
-function sampleRss(pid: number): { stop(): number } {
+/**
+ * The highest RSS seen, sampled every 50 ms (VmHWM would include start-up, e.g. PGlite's initdb): `phase()` returns
+ * the peak since the last phase began and starts the next one, `stop()` ends the last one.
+ */
+function sampleRss(pid: number): { phase(): number; stop(): number } {
   let peak = memoryMiB(pid, 'VmRSS');
   const timer = setInterval(() => (peak = Math.max(peak, memoryMiB(pid, 'VmRSS'))), 50);
-  return { stop: () => (clearInterval(timer), Math.max(peak, memoryMiB(pid, 'VmRSS'))) };
+  const phase = () => {
+    const now = memoryMiB(pid, 'VmRSS');
+    const highest = Math.max(peak, now);
+    peak = now;
+    return highest;
+  };
+  return { phase, stop: () => (clearInterval(timer), phase()) };
 }
 
 function mbPerSecond(bytes: number, ms: number): number {

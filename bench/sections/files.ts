@@ -35,7 +35,8 @@ export const filesSection: Section = {
             run.complete_s,
             run.download_mb_s,
             `${run.api_cpu_s.upload} / ${run.api_cpu_s.complete} / ${run.api_cpu_s.download}`,
-            `${run.api_peak_rss_mib}${run.api_peak_rss_mib * 1.048576 > RSS_LIMIT_MB ? ' (over)' : ''}`,
+            `${run.api_peak_rss_mib}${run.api_peak_rss_mib * 1.048576 > RSS_LIMIT_MB ? ' (over)' : ''} ` +
+              `(${Object.values(run.api_peak_rss_mib_by_phase).join(' / ')})`,
             `${result.api_rss_mib.before} / ${result.api_rss_mib.vm_hwm}`,
           ]);
         row('PATCH', result.patch);
@@ -52,7 +53,7 @@ export const filesSection: Section = {
         'complete s',
         'download MB/s',
         'API CPU s: upload / complete / download',
-        'API peak RSS MiB',
+        'API peak RSS MiB (upload / complete / download)',
         'API RSS before / VmHWM MiB',
       ],
       rows,
