@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
@@ -82,7 +79,7 @@ for (const mode of testModes) describe(`connectors under failure [${mode}]`, () 
   });
 
   it('dead-letters a delivery that failed every retry, and replay delivers it once the channel works again', async () => {
-    const dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-dlq-'));
+    const dataDir = await HubProcess.freshDataDir(mode, 'chat4all-dlq-');
     const failing = await HubProcess.start({
       mode,
       dataDir,

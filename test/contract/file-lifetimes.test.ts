@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
@@ -46,7 +43,7 @@ for (const mode of testModes) describe(`upload lifetimes [${mode}, ${storageOf(m
     let alice: Uploader;
 
     before(async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-cleanup-'));
+      dataDir = await HubProcess.freshDataDir(mode, 'chat4all-cleanup-');
       if (mode === 'embedded') {
         // inside `chat4all start`
         hub = await HubProcess.start({ mode, dataDir, env });

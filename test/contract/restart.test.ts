@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, Session, waitFor } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
@@ -51,7 +48,7 @@ for (const mode of testModes) describe(`graceful restart on the same data dir [$
   ];
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-restart-'));
+    dataDir = await HubProcess.freshDataDir(mode, 'chat4all-restart-');
     first = await HubProcess.start({ mode, dataDir });
     const client = new ApiClient(first.url);
     [oldAlice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);

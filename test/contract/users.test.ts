@@ -1,7 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
@@ -187,7 +184,7 @@ for (const mode of testModes) describe(`users [${mode}]`, () => {
     let cliClient: ApiClient;
 
     before(async () => {
-      dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
+      dataDir = await HubProcess.freshDataDir(mode, 'chat4all-cli-test-');
       added = await runCli(dataDir, mode, ['user', 'add', 'carla', '--password', 'carla-secret-1']);
       cliHub = await HubProcess.start({ mode, dataDir });
       cliClient = new ApiClient(cliHub.url);
@@ -260,7 +257,7 @@ for (const mode of testModes) describe(`users [${mode}]`, () => {
     }
 
     it('refuses a username that already exists with a non-zero exit', async () => {
-      const other = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
+      const other = await HubProcess.freshDataDir(mode, 'chat4all-cli-test-');
       try {
         const first = await runCli(other, mode, ['user', 'add', 'frank', '--password', 'frank-secret-1']);
         assert.equal(first.code, 0, first.stderr);
@@ -273,7 +270,7 @@ for (const mode of testModes) describe(`users [${mode}]`, () => {
     });
 
     it('refuses a password shorter than 8 characters with a non-zero exit', async () => {
-      const other = await mkdtemp(path.join(tmpdir(), 'chat4all-cli-test-'));
+      const other = await HubProcess.freshDataDir(mode, 'chat4all-cli-test-');
       try {
         const result = await runCli(other, mode, ['user', 'add', 'gina', '--password', 'short']);
         assert.notEqual(result.code, 0);

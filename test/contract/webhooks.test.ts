@@ -1,8 +1,5 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, afterEach, before, describe, it } from 'node:test';
 import { Webhook } from 'standardwebhooks';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
@@ -354,7 +351,7 @@ for (const mode of testModes) describe(`webhook deliveries across a restart [${m
   let receiver: WebhookReceiver;
 
   before(async () => {
-    dataDir = await mkdtemp(path.join(tmpdir(), 'chat4all-webhook-restart-'));
+    dataDir = await HubProcess.freshDataDir(mode, 'chat4all-webhook-restart-');
     receiver = await WebhookReceiver.start();
   });
   after(async () => {

@@ -3,6 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { HubChild } from './hub-child.ts';
+import { seedCluster } from './pglite-template.ts';
 import { deleteBucket, s3Env } from './s3-buckets.ts';
 import { createDatabase, deleteTopics, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
 
@@ -56,10 +57,17 @@ export class HubProcess extends HubChild {
     };
   }
 
+  /** A new, empty data dir for `mode`; embedded, with the test run's freshly initialised cluster in it. */
+  static async freshDataDir(mode: TestMode, prefix = 'chat4all-test-'): Promise<string> {
+    const dataDir = await mkdtemp(path.join(tmpdir(), prefix));
+    if (mode === 'embedded') await seedCluster(dataDir);
+    return dataDir;
+  }
+
   static async start(options: HubOptions = {}): Promise<HubProcess> {
     const owns = options.dataDir === undefined;
-    const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'chat4all-test-')));
     const mode = options.mode ?? 'embedded';
+    const dataDir = options.dataDir ?? (await HubProcess.freshDataDir(mode));
     const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
     const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/);
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
