@@ -21,6 +21,7 @@ import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
+import { drainRefusedBody } from './lingering-drain.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -73,6 +74,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
+    drainRefusedBody(request, reply);
     // A client that hung up mid-body (a cut upload) is not a dependency outage.
     if (request.raw.readableAborted) {
       return sendProblem(reply, problem(400, EdgeErrorCodes.BAD_REQUEST, 'The request body ended before it was complete'));

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
@@ -33,6 +34,26 @@ function assertNamesFields(response: ApiResponse, fields: string[]): void {
 function assertInvalid(response: ApiResponse, fields: string[]): void {
   assertProblem(response, 400, 'VALIDATION_FAILED');
   assertNamesFields(response, fields);
+}
+
+/**
+ * Writes `requests` one after the other on one connection, without waiting for answers (as a client streaming a
+ * body does), and returns what the server sent until the status line of its last answer, or until it closed the
+ * connection.
+ */
+function rawExchange(url: string, requests: string[]): Promise<string> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    let received = '';
+    const socket = connect(Number(port), hostname, () => socket.write(requests.join('')));
+    socket.setEncoding('utf8');
+    socket.on('data', (text: string) => {
+      received += text;
+      if ((received.match(/HTTP\/1\.1 \d{3} /g) ?? []).length === requests.length) socket.destroy();
+    });
+    socket.on('close', () => resolve(received));
+    socket.on('error', reject);
+  });
 }
 
 /** JSON text of `body` where the string value PLACEHOLDER is replaced by the raw JSON string literal `literal`. */
@@ -99,6 +120,16 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       const body = message(text('a'.repeat(MIB + 1024)));
       assertProblem(await postMessage(body), 413, 'BODY_TOO_LARGE');
       await assertNothingStored(body.message_id);
+    });
+
+    it('answers a JSON body over 1 MiB with 413 and keeps the connection for the next request', async () => {
+      const body = JSON.stringify(message(text('a'.repeat(MIB + 1024))));
+      const answers = await rawExchange(hub.url, [
+        `POST /v1/messages HTTP/1.1\r\nhost: hub\r\nauthorization: Bearer ${alice.token}\r\n` +
+          `content-type: application/json\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        'GET /health HTTP/1.1\r\nhost: hub\r\n\r\n',
+      ]);
+      assert.match(answers, /^HTTP\/1\.1 413 [^]*HTTP\/1\.1 200 /);
     });
 
     it('rejects a JSON array body with 400', async () => {
