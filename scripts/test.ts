@@ -13,13 +13,14 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { makeTemplate, TEMPLATE_ENV } from '../test/support/pglite-template.ts';
+import { runInitdb } from '../src/adapters/sql/pglite/pglite-cluster.ts';
+import { TEMPLATE_ENV } from '../test/support/pglite-template.ts';
 import { localServices, loud } from './local-services.ts';
 
 async function main(): Promise<number> {
   const template = mkdtempSync(path.join(tmpdir(), 'chat4all-test-template-'));
   try {
-    makeTemplate(path.join(template, 'pglite'));
+    await runInitdb(path.join(template, 'pglite'));
   } catch (error) {
     rmSync(template, { recursive: true, force: true });
     throw error;

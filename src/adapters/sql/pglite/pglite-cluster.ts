@@ -36,7 +36,8 @@ export async function ensureCluster(dir: string): Promise<void> {
   }
 }
 
-function runInitdb(dir: string): Promise<void> {
+/** Runs initdb into `dir` in a process of its own; exported for the tests' template cluster (test/support). */
+export function runInitdb(dir: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...childExecArgv(), INITDB, dir], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
