@@ -50,10 +50,10 @@ async function main(argv: string[]): Promise<void> {
   }
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  if (command === 'user') return addUser(await openHub(config, log), args);
-  if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log), args);
+  if (command === 'user') return addUser(await openHub(config, log, print), args);
+  if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log, print), args);
   const starters = rolesFor(command, args);
-  const hub = await openHub(config, log);
+  const hub = await openHub(config, log, print);
   print(`Chat4All API Hub: ${hub.mode}`);
   const roles: RunningRole[] = [];
   const shutdown = stopOnSignal(hub, roles);
@@ -96,8 +96,8 @@ async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter === 'webhooks') return startWebhooks(hub);
   if (starter === 'cleanup') return startCleanup(hub);
   const channel = starter.slice('connector:'.length);
-  if (channel !== '*') return startConnector(hub, channel, print);
-  const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name, print)));
+  if (channel !== '*') return startConnector(hub, channel);
+  const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name)));
   return {
     name: connectors.map((connector) => connector.name).join(', '),
     stop: async () => void (await Promise.all(connectors.map((connector) => connector.stop()))),
@@ -158,7 +158,7 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
     if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
     const bus = await hub.openBus();
     await bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
-    const replay = new ReplayDeadLetters(hub.store.deliveries, bus, channel);
+    const replay = new ReplayDeadLetters(hub.store.ledger, channel);
     // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
     const relay = relayOutbox(hub.store.outbox, bus);
     let lastBatch: number | undefined;

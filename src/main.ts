@@ -7,9 +7,9 @@ import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
 import { pingKafka } from './adapters/kafka/kafka-probe.ts';
 import type { LoopSettings } from './adapters/sql/partition-loop.ts';
 import type { SqlDatabase } from './adapters/sql/sql-database.ts';
-import { isDatabaseUnavailable } from './adapters/sql/sql-errors.ts';
+import { isDatabaseUnavailable, isPermanentDataError } from './adapters/sql/sql-errors.ts';
 import { openSqlStore } from './adapters/sql/sql-store.ts';
-import { Wakeup } from './adapters/wakeup.ts';
+import { TopicWakeups, Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
 import { CleanupUploads } from './app/cleanup-uploads.ts';
@@ -68,18 +68,23 @@ export interface Hub {
   webhookSender: WebhookSender;
   /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
   isUnavailable(error: unknown): boolean;
+  /** Whether a consumer's batch failed for a reason trying again cannot cure (the record's data is wrong). */
+  isPermanent(error: unknown): boolean;
   close(): Promise<void>;
 }
 
 /** The composition root: picks adapters from config and builds the use cases on their ports. */
-export async function openHub(config: Config, log: Logger): Promise<Hub> {
+export async function openHub(config: Config, log: Logger, print: (line: string) => void): Promise<Hub> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs, lingerMs: config.lingerMs };
   const database = await openDatabase(config, log);
+  const wakeups = new TopicWakeups();
   const store = await openSqlStore(database, {
     loop,
     outboxPartitions: config.outboxPartitions,
     outboxWakeup: new Wakeup(),
+    // Without Kafka the bus is in this database: writers append to its log in their own transactions.
+    ...(config.kafkaBootstrapServers ? {} : { busOnDatabase: { partitions: config.busPartitions, wake: (topic: string) => wakeups.of(topic).notify() } }),
     log: log.child({ component: 'outbox' }),
   }).catch(async (error: unknown) => {
     await database.close();
@@ -103,7 +108,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
-  const channelEvents = new RecordChannelEvents(store.deliveries);
+  const channelEvents = new RecordChannelEvents(store.ledger);
   const simulation = {
     failureRates: config.mockFailureRates,
     latencyMs: config.mockLatencyMs,
@@ -111,7 +116,10 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     readAfterMs: config.mockReadAfterMs,
     webhookSecrets: config.channelWebhookSecrets,
   };
-  const channels = createChannels(config.channels, simulation, (channel, reports) => channelEvents.record(channel, reports));
+  const channels = createChannels(config.channels, simulation, {
+    report: (channel, reports) => channelEvents.record(channel, reports),
+    print,
+  });
   const sendMessage = new SendMessage(store.messages, store.files, conversations);
   const urlTtlMs = config.uploadUrlTtlSeconds * 1000;
   return {
@@ -119,7 +127,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     log,
     mode,
     store,
-    openBus: () => (bus ??= openBus(config, database, loop, log.child({ component: 'bus' }))),
+    openBus: () => (bus ??= openBus(config, database, loop, wakeups, log.child({ component: 'bus' }))),
     pingBus: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS) : () => store.ping(),
     channels,
     channelEvents,
@@ -139,7 +147,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
       sendMessage,
     }),
     readMessages: new ReadMessages(store.messages, conversations),
-    readReceipts: new ReadReceipts(store.deliveries, conversations),
+    readReceipts: new ReadReceipts(store.ledger, conversations),
     storage,
     fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret), { chunkSize: config.fileChunkSize, urlTtlMs }),
     completeUpload: new CompleteUpload(store.files, storage),
@@ -149,6 +157,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     webhooks: new Webhooks(store.webhooks),
     webhookSender: new FetchWebhookSender(),
     isUnavailable: isDatabaseUnavailable,
+    isPermanent: isPermanentDataError,
     async close() {
       await closeBus();
       await store.close();
@@ -171,10 +180,10 @@ async function openDatabase(config: Config, log: Logger): Promise<SqlDatabase> {
   return openPostgresDatabase({ url: config.databaseUrl, poolSize: config.databasePoolSize, log: log.child({ component: 'postgres' }) });
 }
 
-async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings, log: Logger): Promise<MessageBus> {
+async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings, wakeups: TopicWakeups, log: Logger): Promise<MessageBus> {
   if (!config.kafkaBootstrapServers) {
     const { SqlBus } = await import('./adapters/sql-bus/sql-bus.ts');
-    return new SqlBus(database.db, { ...loop, partitions: config.busPartitions, exclusive: database.exclusive, log });
+    return new SqlBus(database.db, { ...loop, partitions: config.busPartitions, exclusive: database.exclusive, wakeups, log });
   }
   const { KafkaBus } = await import('./adapters/kafka/kafka-bus.ts');
   return new KafkaBus({

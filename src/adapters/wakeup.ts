@@ -1,3 +1,14 @@
+/** One Wakeup per topic, shared by the writers of a topic and its readers in this process. */
+export class TopicWakeups {
+  readonly #wakeups = new Map<string, Wakeup>();
+
+  of(topic: string): Wakeup {
+    let wakeup = this.#wakeups.get(topic);
+    if (!wakeup) this.#wakeups.set(topic, (wakeup = new Wakeup()));
+    return wakeup;
+  }
+}
+
 /** Lets a writer wake pollers in the same process, so a poll interval bounds latency only across processes. */
 export class Wakeup {
   #waiters: Array<(woken: boolean) => void> = [];

@@ -1,35 +1,49 @@
-import type { HubEvent } from '../domain/hub-events.ts';
-import type { DeliveryStore } from '../ports/delivery-store.ts';
+import { eventsOfRecord, HubEventTypes, type HubEvent, type HubEventsRecord } from '../domain/hub-events.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
-import type { UserEventEntry, UserEventStore } from '../ports/user-event-store.ts';
+import type { UserEventStore } from '../ports/user-event-store.ts';
+import type { Rejection } from './unprocessable-records.ts';
 
 /**
- * The notifier: puts each hub event into the feed of every user in its audience. A redelivered batch adds
- * nothing (entries are keyed by the fact they announce).
+ * The notifier: stores each hub event once and appends it to the feed of every user in its audience. A
+ * redelivered batch adds nothing (events are keyed by the fact they announce). A record that is not a hub event,
+ * or whose conversation this database does not have (a bus that outlived its database), is rejected.
  */
 export class FanOutEvents {
-  readonly #deliveries: DeliveryStore;
   readonly #feeds: UserEventStore;
 
-  constructor(deliveries: DeliveryStore, feeds: UserEventStore) {
-    this.#deliveries = deliveries;
+  constructor(feeds: UserEventStore) {
     this.#feeds = feeds;
   }
 
-  async handle(records: ConsumedRecord[]): Promise<void> {
-    const events = records.map((record) => record.value as HubEvent);
-    const conversations = [...new Set(events.filter((e) => e.audience === 'members').map((e) => e.conversation_id))];
-    const members = conversations.length > 0 ? await this.#deliveries.members(conversations) : new Map<string, string[]>();
-    const entries: UserEventEntry[] = events.flatMap((event) => {
-      const audience = event.audience === 'members' ? (members.get(event.conversation_id) ?? []) : event.audience;
-      return audience.map((userId) => ({
-        userId,
-        key: event.key,
-        type: event.type,
-        occurredAt: new Date(event.occurred_at),
-        data: event.data,
-      }));
-    });
-    await this.#feeds.append(entries);
+  async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
+    const rejected: Rejection[] = [];
+    const readable: Array<{ record: ConsumedRecord; events: HubEvent[] }> = [];
+    for (const record of records) {
+      const events = isEventsRecord(record.value) ? eventsOfRecord(record.value) : undefined;
+      if (events?.every(isHubEvent)) readable.push({ record, events });
+      else rejected.push({ record, reason: 'not a hub event record' });
+    }
+    const unknown = new Set(await this.#feeds.append(readable.flatMap(({ events }) => events)));
+    for (const { record, events } of readable) {
+      const missing = events.find((event) => unknown.has(event.conversation_id));
+      if (missing) rejected.push({ record, reason: `conversation ${missing.conversation_id} does not exist in this database` });
+    }
+    return rejected;
   }
+}
+
+function isEventsRecord(value: unknown): value is HubEventsRecord | HubEvent {
+  return typeof value === 'object' && value !== null && (Array.isArray((value as HubEventsRecord).events) || 'type' in value);
+}
+
+function isHubEvent(value: unknown): value is HubEvent {
+  const event = value as Partial<HubEvent> | null;
+  return (
+    typeof event === 'object' && event !== null &&
+    HubEventTypes.includes(event.type as never) &&
+    typeof event.key === 'string' &&
+    typeof event.conversation_id === 'string' &&
+    (event.audience === 'members' || (Array.isArray(event.audience) && event.audience.every((id) => typeof id === 'string'))) &&
+    typeof event.occurred_at === 'string' && !Number.isNaN(Date.parse(event.occurred_at))
+  );
 }

@@ -1,45 +1,46 @@
 import { outgoingTopic } from '../domain/channels.ts';
-import type { DeadLetter } from '../domain/dead-letters.ts';
-import type { DeliveryStore } from '../ports/delivery-store.ts';
-import type { ConsumedRecord, MessageBus } from '../ports/message-bus.ts';
-
-export const REPLAY_REASON = 'replayed from the dead-letter topic';
+import { REPLAY_REASON, type DeadLetter } from '../domain/dead-letters.ts';
+import type { ChannelDispatchEvent } from '../domain/message-events.ts';
+import type { LedgerStore } from '../ports/ledger-store.ts';
+import type { ConsumedRecord } from '../ports/message-bus.ts';
 
 /**
- * An operator's second chance for deliveries that failed after every retry (say, once the channel is back):
- * each dead letter's delivery goes back to pending and its dispatch back on the channel's topic, where the
- * connector sends it again. Replaying twice is harmless: a delivery no longer failed is left alone.
+ * An operator's second chance for deliveries that failed after every retry (say, once the channel is back): each
+ * dead letter's delivery goes back to pending (its message back to in_transit, in its next generation) and its
+ * dispatch back on the channel's topic, in one transaction, where the connector sends it again. Replaying again
+ * is harmless and finishes an earlier replay that did not: a delivery still pending gets its dispatch again (the
+ * connector sends only what is pending), one that moved on since is left alone.
  */
 export class ReplayDeadLetters {
-  readonly #deliveries: DeliveryStore;
-  readonly #bus: MessageBus;
+  readonly #ledger: LedgerStore;
   readonly #channel: string;
   #replayed = 0;
 
-  constructor(deliveries: DeliveryStore, bus: MessageBus, channel: string) {
-    this.#deliveries = deliveries;
-    this.#bus = bus;
+  constructor(ledger: LedgerStore, channel: string) {
+    this.#ledger = ledger;
     this.#channel = channel;
   }
 
-  /** Deliveries put back to pending so far. */
+  /** Deliveries sent out again so far. */
   get replayed(): number {
     return this.#replayed;
   }
 
-  async handle(records: ConsumedRecord[]): Promise<void> {
+  async handle(records: readonly ConsumedRecord[]): Promise<void> {
     const letters = records.map((record) => record.value as DeadLetter);
-    const requeued = await this.#deliveries.requeueFailed(
-      this.#channel,
-      letters.map((letter) => ({ messageId: letter.dispatch.message_id, recipientId: letter.recipient_id })),
-      REPLAY_REASON,
-    );
-    const again = new Set(requeued.map((ref) => ref.messageId));
-    const dispatches = new Map(letters.filter((l) => again.has(l.dispatch.message_id)).map((l) => [l.dispatch.message_id, l.dispatch]));
-    // After the requeue committed: a crash in between leaves pending deliveries that the next replay sends.
-    await this.#bus.publish(
-      [...dispatches.values()].map((dispatch) => ({ topic: outgoingTopic(this.#channel), key: dispatch.conversation_id, value: dispatch })),
-    );
-    this.#replayed += requeued.length;
+    const replayed = await this.#ledger.transaction(async (tx) => {
+      const ledger = await tx.load(letters.map((letter) => letter.dispatch.message_id), { deliveries: true });
+      const again = new Map<string, ChannelDispatchEvent>();
+      let count = 0;
+      for (const { dispatch, recipient_id } of letters) {
+        if (!ledger.replay({ messageId: dispatch.message_id, channel: this.#channel, recipientId: recipient_id }, REPLAY_REASON)) continue;
+        again.set(dispatch.message_id, dispatch);
+        count++;
+      }
+      const dispatches = [...again.values()].map((dispatch) => ({ topic: outgoingTopic(this.#channel), key: dispatch.conversation_id, value: dispatch }));
+      await tx.write(ledger, dispatches);
+      return count;
+    });
+    this.#replayed += replayed;
   }
 }

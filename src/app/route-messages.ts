@@ -1,71 +1,84 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
+import type { MessageState, RouteLeg } from '../domain/ledger.ts';
 import type { ChannelDispatchEvent, MessageAcceptedEvent } from '../domain/message-events.ts';
-import type { BusRecord, ConsumedRecord, MessageBus } from '../ports/message-bus.ts';
-import type { DeliveryStore, PlannedDelivery } from '../ports/delivery-store.ts';
+import type { LedgerStore } from '../ports/ledger-store.ts';
+import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { FileAvailability } from './file-availability.ts';
+import type { Rejection } from './unprocessable-records.ts';
+
+/** What the router tells its operator about each message it routed. */
+export interface RouteReport {
+  routed(message: MessageState, channels: readonly string[]): void;
+  /** FR-029: a file message failed because its object is not in storage. */
+  fileMissing(message: MessageState, fileId: string, reason: string): void;
+}
 
 /**
  * The router: for each accepted message, plans one delivery per channel and recipient (every member but the
- * sender), moves the message to in_transit and hands it to each channel's topic, keyed by conversation.
- * A file message whose object is not in storage is not routed: its deliveries fail with the reason.
- * Replaying a batch re-publishes (connectors skip deliveries already made) and changes nothing in the store.
+ * sender), moves the message to in_transit and hands it to each channel's topic, keyed by conversation, all in one
+ * transaction with the records announcing it. A file message whose object is not in storage is not routed: its
+ * deliveries fail with the reason. A record seen again finds its message routed already and changes nothing; a
+ * record naming a message the database does not have is rejected.
  */
 export class RouteMessages {
-  readonly #deliveries: DeliveryStore;
-  readonly #bus: MessageBus;
+  readonly #ledger: LedgerStore;
   readonly #channels: readonly string[];
   readonly #files: FileAvailability;
-  readonly #log: (event: MessageAcceptedEvent, channels: string[]) => void;
+  readonly #report: RouteReport;
 
-  constructor(
-    deliveries: DeliveryStore,
-    bus: MessageBus,
-    registeredChannels: readonly string[],
-    files: FileAvailability,
-    log: (event: MessageAcceptedEvent, channels: string[]) => void,
-  ) {
-    this.#deliveries = deliveries;
-    this.#bus = bus;
+  constructor(ledger: LedgerStore, registeredChannels: readonly string[], files: FileAvailability, report: RouteReport) {
+    this.#ledger = ledger;
     this.#channels = registeredChannels;
     this.#files = files;
-    this.#log = log;
+    this.#report = report;
   }
 
-  async handle(records: ConsumedRecord[]): Promise<void> {
-    const events = records.map((record) => record.value as MessageAcceptedEvent);
-    const members = await this.#deliveries.members([...new Set(events.map((event) => event.conversation_id))]);
-    const fileIds = events.flatMap((event) => (event.payload.type === 'file' ? [event.payload.file_id] : []));
+  async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
+    const accepted = records.map((record) => ({ record, event: record.value as MessageAcceptedEvent }));
+    const fileIds = accepted.flatMap(({ event }) => (event.payload?.type === 'file' ? [event.payload.file_id] : []));
     const unavailable = fileIds.length > 0 ? await this.#files.problems(fileIds) : new Map<string, string>();
-    const plan: PlannedDelivery[] = [];
-    const outgoing: BusRecord[] = [];
-    for (const event of events) {
-      const recipients = (members.get(event.conversation_id) ?? []).filter((member) => member !== event.from);
-      const channels = expandChannels(event.channels, this.#channels);
-      const fileProblem = event.payload.type === 'file' ? unavailable.get(event.payload.file_id) : undefined;
-      for (const channel of channels) {
-        const failure = fileProblem ?? (this.#channels.includes(channel) ? undefined : `channel "${channel}" is not registered`);
-        for (const recipientId of recipients) {
-          plan.push({ messageId: event.message_id, channel, recipientId, ...(failure ? { failure } : {}) });
+    const routed: Array<{ message: MessageState; channels: string[]; fileProblem?: string }> = [];
+    const rejected: Rejection[] = [];
+    await this.#ledger.transaction(async (tx) => {
+      const ledger = await tx.load(accepted.map(({ event }) => event.message_id), { members: true });
+      const dispatches: BusRecord[] = [];
+      for (const { record, event } of accepted) {
+        const message = ledger.message(event.message_id);
+        if (!message) {
+          rejected.push({ record, reason: `message ${event.message_id} does not exist in this database` });
+          continue;
         }
-        if (!failure) outgoing.push(dispatch(event, channel, recipients));
+        const recipients = message.members!.filter((member) => member !== message.from);
+        const channels = expandChannels(message.channels, this.#channels);
+        const fileProblem = message.payload.type === 'file' ? unavailable.get(message.payload.file_id) : undefined;
+        const legs: RouteLeg[] = channels.map((channel) => {
+          const failure = fileProblem ?? (this.#channels.includes(channel) ? undefined : `channel "${channel}" is not registered`);
+          return { channel, recipients, ...(failure ? { failure } : {}) };
+        });
+        if (!ledger.route(message.messageId, legs)) continue;
+        for (const leg of legs) if (!leg.failure) dispatches.push(dispatch(message, leg.channel, recipients));
+        routed.push({ message, channels, ...(fileProblem ? { fileProblem } : {}) });
       }
-      this.#log(event, channels);
+      await tx.write(ledger, dispatches);
+    });
+    for (const { message, channels, fileProblem } of routed) {
+      if (fileProblem && message.payload.type === 'file') this.#report.fileMissing(message, message.payload.file_id, fileProblem);
+      else this.#report.routed(message, channels);
     }
-    await this.#deliveries.planDeliveries(plan);
-    await this.#bus.publish(outgoing);
+    return rejected;
   }
 }
 
-function dispatch(event: MessageAcceptedEvent, channel: string, recipients: string[]): BusRecord {
+function dispatch(message: MessageState, channel: string, recipients: string[]): BusRecord {
   const value: ChannelDispatchEvent = {
-    message_id: event.message_id,
-    conversation_id: event.conversation_id,
-    seq: event.seq,
-    from: event.from,
+    message_id: message.messageId,
+    conversation_id: message.conversationId,
+    seq: message.seq,
+    from: message.from,
     channel,
     recipients,
-    payload: event.payload,
-    priority: event.priority,
+    payload: message.payload,
+    priority: message.priority,
   };
-  return { topic: outgoingTopic(channel), key: event.conversation_id, value };
+  return { topic: outgoingTopic(channel), key: message.conversationId, value };
 }

@@ -1,5 +1,5 @@
-import type { ChannelConnector, StatusSink } from '../ports/channel-connector.ts';
-import type { SimulatedChannelOptions } from './simulated-channel.ts';
+import type { ChannelConnector } from '../ports/channel-connector.ts';
+import type { ProviderSinks, SimulatedChannelOptions } from './simulated-channel.ts';
 import { instagram } from './instagram.ts';
 import { telegram } from './telegram.ts';
 import { whatsapp } from './whatsapp.ts';
@@ -22,7 +22,7 @@ export interface SimulationSettings {
 }
 
 /** The enabled channels (registered names, checked by the config), in the order given. */
-export function createChannels(enabled: readonly string[], settings: SimulationSettings, report: StatusSink): Map<string, ChannelConnector> {
+export function createChannels(enabled: readonly string[], settings: SimulationSettings, sinks: ProviderSinks): Map<string, ChannelConnector> {
   return new Map(
     enabled.map((name) => {
       const options: SimulatedChannelOptions = {
@@ -30,7 +30,7 @@ export function createChannels(enabled: readonly string[], settings: SimulationS
         latencyMs: settings.latencyMs[name] ?? 0,
         deliveredAfterMs: settings.deliveredAfterMs[name] ?? 0,
         readAfterMs: settings.readAfterMs[name],
-        report,
+        ...sinks,
         webhookSecret: settings.webhookSecrets[name],
       };
       return [name, factories[name]!(options)] as const;

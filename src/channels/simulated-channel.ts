@@ -4,13 +4,28 @@ import {
   ChannelSignatureError,
   DeliveryFailure,
   type ChannelConnector,
+  type ChannelRecipient,
   type ChannelStatusReport,
   type SendReceipt,
   type StatusSink,
 } from '../ports/channel-connector.ts';
+import type { ChannelDispatchEvent } from '../domain/message-events.ts';
 import { readSimulatedWebhook } from './simulated-webhook.ts';
 
-export interface SimulatedChannelOptions {
+/** Where a simulated provider's doings show: its later status events, and its hand-overs as the seed's log line. */
+export interface ProviderSinks {
+  /** Where the simulated provider sends its later status events, as a real one calls the hub's webhook. */
+  report: StatusSink;
+  /** Writes one line to the hub's output, synchronously (the seed's delivery line is the simulated send). */
+  print: (line: string) => void;
+}
+
+/** The seed's line for a delivery, kept verbatim (Portuguese) so existing scripts still find it. */
+export function deliveryLine(messageId: string, recipientId: string, displayName: string): string {
+  return `INFO: Mensagem ${messageId} enviada para o usuário ${recipientId} no ${displayName}`;
+}
+
+export interface SimulatedChannelOptions extends ProviderSinks {
   /** Probability in [0, 1] that a delivery fails. */
   failureRate: number;
   /** How long each delivery takes, as a provider's API call would. */
@@ -19,8 +34,6 @@ export interface SimulatedChannelOptions {
   deliveredAfterMs: number;
   /** When the recipient reads it, after the hand-over; undefined = never (only the hub's own read receipts). */
   readAfterMs: number | undefined;
-  /** Where the simulated provider sends its later status events, as a real one calls the hub's webhook. */
-  report: StatusSink;
   /** The secret inbound webhooks are signed with; none = inbound webhooks off. */
   webhookSecret: string | undefined;
   random?: () => number;
@@ -35,7 +48,7 @@ const REPORT_RETRIES_MS = [50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_00
  * waiting when the process stops is lost, as a real provider's would not be.
  */
 export function simulatedChannel(name: string, displayName: string, options: SimulatedChannelOptions): ChannelConnector {
-  const { failureRate, latencyMs, deliveredAfterMs, readAfterMs, report, webhookSecret, random = Math.random } = options;
+  const { failureRate, latencyMs, deliveredAfterMs, readAfterMs, report, print, webhookSecret, random = Math.random } = options;
 
   const later = (delayMs: number, status: ChannelStatusReport['status'], providerMessageId: string) => {
     const deliver = async (attempt: number): Promise<void> => {
@@ -46,11 +59,14 @@ export function simulatedChannel(name: string, displayName: string, options: Sim
     setTimeout(() => void deliver(0), delayMs).unref();
   };
 
-  const handOver = async (): Promise<SendReceipt> => {
+  // The hand-over is the line: written before the connector records it, as a real connector calls its provider
+  // before recording the answer. A crash between the two sends it again (a second line), never loses it.
+  const handOver = async (message: ChannelDispatchEvent, recipient: ChannelRecipient): Promise<SendReceipt> => {
     if (latencyMs > 0) await sleep(latencyMs);
     if (failureRate > 0 && random() < failureRate) {
       throw new DeliveryFailure(`${displayName} rejected the message (simulated failure)`);
     }
+    print(deliveryLine(message.message_id, recipient.userId, displayName));
     const providerMessageId = `${name}-${randomUUID()}`;
     if (deliveredAfterMs > 0) later(deliveredAfterMs, 'delivered', providerMessageId);
     if (readAfterMs !== undefined) later(readAfterMs, 'read', providerMessageId);

@@ -15,3 +15,6 @@ export interface DeadLetter {
 export function deadLetterTopic(channel: string): string {
   return `${channel}_dead_letter`;
 }
+
+/** Why a replayed delivery and its message moved back from failed: the one, deliberate way back. */
+export const REPLAY_REASON = 'replayed from the dead-letter topic';

@@ -1,10 +1,11 @@
+import type { MessageState } from './ledger.ts';
 import type { MessageAcceptedEvent } from './message-events.ts';
 import type { MessageStatus } from './message-status.ts';
 
 /**
- * What the hub tells client apps about (over the WebSocket and webhooks). Each is written to the outbox
- * (topic `hub_events`, keyed by conversation) in the transaction that made it true, then fanned out to the
- * feed of every user in its audience, where it gets that user's next event id.
+ * What the hub tells client apps about (over the WebSocket and webhooks). The events of one conversation that a
+ * transaction made true are written to the outbox as one record (topic `hub_events`, keyed by conversation) in that
+ * transaction; the notifier stores each event once and gives it the next event id of every user in its audience.
  */
 export const HubEventTypes = ['message.created', 'message.status', 'conversation.read'] as const;
 export type HubEventType = (typeof HubEventTypes)[number];
@@ -59,11 +60,14 @@ export function messageCreated(data: MessageCreatedData): HubEvent {
   };
 }
 
-/** To the sender: a message reaches each status at most once, so the status names the fact. */
-export function messageStatus(data: MessageStatusData, senderId: string): HubEvent {
+/**
+ * To the sender. A message reaches each status at most once per generation (a dead-letter replay starts the next
+ * one), so the generation and the status name the fact.
+ */
+export function messageStatus(data: MessageStatusData, senderId: string, generation: number): HubEvent {
   return {
     type: 'message.status',
-    key: `message.status:${data.message_id}:${data.status}`,
+    key: `message.status:${data.message_id}:${generation}:${data.status}`,
     conversation_id: data.conversation_id,
     audience: [senderId],
     occurred_at: data.at,
@@ -81,4 +85,54 @@ export function conversationRead(data: ConversationReadData): HubEvent {
     occurred_at: data.at,
     data,
   };
+}
+
+/**
+ * Which events a move of a message's aggregate status announces: its new status to the sender, and, when the
+ * router takes an accepted message (the move to in_transit), the message itself to every member first, so a
+ * client never sees a status before the message it belongs to.
+ */
+export function eventsOfMove(message: MessageState, previous: MessageStatus, reason: string | null, at: string): HubEvent[] {
+  const occurredAt = new Date(at).toISOString();
+  const status = messageStatus(
+    {
+      message_id: message.messageId,
+      conversation_id: message.conversationId,
+      seq: message.seq,
+      status: message.status,
+      previous_status: previous,
+      reason,
+      at: occurredAt,
+    },
+    message.from,
+    message.generation,
+  );
+  if (previous !== 'accepted') return [status];
+  const created = messageCreated({
+    message_id: message.messageId,
+    conversation_id: message.conversationId,
+    seq: message.seq,
+    from: message.from,
+    to: message.to,
+    channels: message.channels,
+    payload: message.payload,
+    priority: message.priority,
+    created_at: message.createdAt,
+  });
+  return [created, status];
+}
+
+/** A `hub_events` record: the events one transaction made true in one conversation, in order. */
+export interface HubEventsRecord {
+  conversation_id: string;
+  events: HubEvent[];
+}
+
+export function hubEventsRecord(conversationId: string, events: HubEvent[]): { topic: string; key: string; value: HubEventsRecord } {
+  return { topic: HUB_EVENTS_TOPIC, key: conversationId, value: { conversation_id: conversationId, events } };
+}
+
+/** The events of a `hub_events` record; an earlier version wrote one event per record. */
+export function eventsOfRecord(value: HubEventsRecord | HubEvent): HubEvent[] {
+  return 'events' in value ? value.events : [value];
 }

@@ -35,8 +35,11 @@ export function deliveryPredecessorsOf(next: DeliveryStatus): DeliveryStatus[] {
   return DeliveryStatuses.filter((status) => status !== 'failed' && deliveryRank[status] < ceiling);
 }
 
+/** A connector hands over only what is pending: a delivery handed over already is not sent again. */
+export const HAND_OVER_FROM: DeliveryStatus = 'pending';
+
 /** The message's status once every delivery settled; undefined while one is still pending or only sent. */
-export function settledStatus(deliveries: readonly DeliveryStatus[]): MessageStatus | undefined {
+export function settledStatus(deliveries: readonly DeliveryStatus[]): 'delivered' | 'read' | 'failed' | undefined {
   if (deliveries.length === 0 || deliveries.some((status) => status === 'pending' || status === 'sent')) return undefined;
   if (deliveries.includes('failed')) return 'failed';
   return deliveries.every((status) => status === 'read') ? 'read' : 'delivered';

@@ -1,8 +1,8 @@
 import type { ConversationStore } from './conversation-store.ts';
-import type { DeliveryStore } from './delivery-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
 import type { IdentityStore } from './identity-store.ts';
+import type { LedgerStore } from './ledger-store.ts';
 import type { Outbox } from './outbox.ts';
 import type { SettingsStore } from './settings-store.ts';
 import type { UserEventStore } from './user-event-store.ts';
@@ -15,7 +15,7 @@ export interface Store {
   users: UserStore;
   conversations: ConversationStore;
   messages: MessageStore;
-  deliveries: DeliveryStore;
+  ledger: LedgerStore;
   settings: SettingsStore;
   userEvents: UserEventStore;
   outbox: Outbox;

@@ -1,6 +1,7 @@
 import { FanOutEvents } from '../app/fan-out-events.ts';
 import { HUB_EVENTS_TOPIC } from '../domain/hub-events.ts';
 import type { Hub } from '../main.ts';
+import { guarded } from './guarded.ts';
 import type { RunningRole } from './role.ts';
 
 export const NOTIFIER_GROUP = 'notifier';
@@ -11,8 +12,8 @@ export async function startNotifier(hub: Hub): Promise<RunningRole> {
   const log = hub.log.child({ role: 'notifier' });
   const bus = await hub.openBus();
   await bus.ensureTopics([HUB_EVENTS_TOPIC]);
-  const fanOut = new FanOutEvents(hub.store.deliveries, hub.store.userEvents);
-  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, (records) => fanOut.handle(records));
+  const fanOut = new FanOutEvents(hub.store.userEvents);
+  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, guarded(hub, NOTIFIER_GROUP, log, (records) => fanOut.handle(records)));
   const prune = async () => {
     const before = new Date(Date.now() - hub.config.eventRetentionHours * 3_600_000);
     const pruned = await hub.store.userEvents.prune(before).catch((error: unknown) => {

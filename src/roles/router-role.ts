@@ -1,6 +1,7 @@
 import { RouteMessages } from '../app/route-messages.ts';
 import { MESSAGE_PROCESSING_TOPIC, outgoingTopic } from '../domain/channels.ts';
 import type { Hub } from '../main.ts';
+import { guarded } from './guarded.ts';
 import type { RunningRole } from './role.ts';
 
 export const ROUTER_GROUP = 'message-router';
@@ -10,10 +11,13 @@ export async function startRouter(hub: Hub): Promise<RunningRole> {
   const channels = [...hub.channels.keys()];
   const bus = await hub.openBus();
   await bus.ensureTopics([MESSAGE_PROCESSING_TOPIC, ...channels.map(outgoingTopic)]);
-  const router = new RouteMessages(hub.store.deliveries, bus, channels, hub.fileAvailability, (event, routed) =>
-    log.info({ message_id: event.message_id, channels: routed }, `Routing message ${event.message_id} to ${routed.join(', ')}`),
-  );
-  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, (records) => router.handle(records));
+  const router = new RouteMessages(hub.store.ledger, channels, hub.fileAvailability, {
+    routed: (message, routed) =>
+      log.info({ message_id: message.messageId, channels: routed }, `Routing message ${message.messageId} to ${routed.join(', ')}`),
+    fileMissing: (message, fileId, reason) =>
+      log.warn({ message_id: message.messageId, file_id: fileId, reason }, `Message ${message.messageId} failed: ${reason}`),
+  });
+  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, guarded(hub, ROUTER_GROUP, log, (records) => router.handle(records)));
   log.info({}, `Message router started, consuming from ${MESSAGE_PROCESSING_TOPIC} topic...`);
   return { name: 'router', stop: () => subscription.stop() };
 }

@@ -1,24 +1,32 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LiveEvents } from '../../src/app/live-events.ts';
-import type { FeedListener, UserEvent, UserEventEntry, UserEventStore } from '../../src/ports/user-event-store.ts';
+import type { HubEvent } from '../../src/domain/hub-events.ts';
+import type { FeedCursor, FeedListener, UserEvent, UserEventStore } from '../../src/ports/user-event-store.ts';
 
 /** A feed in memory: enough of the port to drive LiveEvents. */
 class MemoryFeeds implements UserEventStore {
   readonly events = new Map<string, UserEvent[]>();
+  reads = 0;
   #listener: FeedListener | undefined;
 
-  async append(entries: readonly UserEventEntry[]): Promise<void> {
-    for (const entry of entries) {
-      const feed = this.events.get(entry.userId) ?? [];
-      feed.push({ eventId: (feed.at(-1)?.eventId ?? 0) + 1, type: entry.type, occurredAt: entry.occurredAt, data: entry.data });
-      this.events.set(entry.userId, feed);
+  async append(events: readonly HubEvent[]): Promise<string[]> {
+    const users = new Set<string>();
+    for (const event of events) {
+      for (const userId of event.audience === 'members' ? [] : event.audience) {
+        const feed = this.events.get(userId) ?? [];
+        feed.push({ eventId: (feed.at(-1)?.eventId ?? 0) + 1, type: event.type, occurredAt: new Date(event.occurred_at), data: event.data });
+        this.events.set(userId, feed);
+        users.add(userId);
+      }
     }
-    this.#listener?.([...new Set(entries.map((entry) => entry.userId))]);
+    this.#listener?.([...users]);
+    return [];
   }
-  async read(userId: string, after: number, limit: number): Promise<UserEvent[]> {
+  async read(cursors: readonly FeedCursor[], limit: number): Promise<Map<FeedCursor, UserEvent[]>> {
+    this.reads++;
     await new Promise((resolve) => setImmediate(resolve));
-    return (this.events.get(userId) ?? []).filter((event) => event.eventId > after).slice(0, limit);
+    return new Map(cursors.map((c) => [c, (this.events.get(c.userId) ?? []).filter((event) => event.eventId > c.afterEventId).slice(0, limit)]));
   }
   async head(userId: string): Promise<number> {
     return this.events.get(userId)?.at(-1)?.eventId ?? 0;
@@ -35,7 +43,14 @@ class MemoryFeeds implements UserEventStore {
   }
 }
 
-const entry = (n: number): UserEventEntry => ({ userId: 'u', key: `k${n}`, type: 'message.created', occurredAt: new Date(), data: { n } });
+const entry = (n: number, userId = 'u'): HubEvent => ({
+  type: 'conversation.read',
+  key: `k${n}`,
+  conversation_id: 'c',
+  audience: [userId],
+  occurred_at: new Date().toISOString(),
+  data: { conversation_id: 'c', user_id: userId, up_to_seq: n, at: new Date().toISOString() },
+});
 
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 1));
@@ -76,6 +91,22 @@ describe('LiveEvents', () => {
     await until(() => sent.length >= 2);
     assert.deepEqual(gaps, [[1, 2]]);
     assert.deepEqual(sent, [3, 4]);
+  });
+
+  it('reads for every due session of every user in one read', async () => {
+    const feeds = new MemoryFeeds();
+    const live = new LiveEvents(feeds);
+    await live.start();
+    const sent = new Map<string, number[]>();
+    const users = Array.from({ length: 100 }, (_, i) => `user${i}`);
+    for (const user of users) {
+      await live.open(user, 0, { started: () => {}, send: (event) => (sent.set(user, [...(sent.get(user) ?? []), event.eventId]), true), gap: () => {} });
+    }
+    await until(() => feeds.reads > 0 && !live.busy);
+    const before = feeds.reads;
+    await feeds.append(users.map((user) => entry(1, user)));
+    await until(() => users.every((user) => sent.get(user)?.length === 1));
+    assert.equal(feeds.reads - before, 1, 'one read for the hundred sessions the append concerned');
   });
 
   it('ends the session when the sink cannot keep up', async () => {

@@ -1,16 +1,19 @@
 import { sql } from 'kysely';
 import type { Logger } from '../../ports/logger.ts';
-import { jsonOf, type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
-import { partitionFor } from '../partitioning.ts';
+import { type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
+import { BusAppender } from '../sql/records/bus-appender.ts';
+import { recordsCte } from '../sql/records/record-appender.ts';
 import { PartitionLeases } from '../sql/partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from '../sql/partition-loop.ts';
 import type { Db } from '../sql/sql-database.ts';
-import { Wakeup } from '../wakeup.ts';
+import type { TopicWakeups } from '../wakeup.ts';
 
 export interface SqlBusOptions extends LoopSettings {
   partitions: number;
   /** Whether every publisher is in this process (the database is its alone), so its publishes wake every consumer. */
   exclusive: boolean;
+  /** Per topic, shared with the writers of this process (the stores append to the log directly). */
+  wakeups: TopicWakeups;
   log: Logger;
 }
 
@@ -29,43 +32,24 @@ export class SqlBus implements MessageBus {
   readonly #db: Db;
   readonly #options: SqlBusOptions;
   readonly #subscriptions = new Set<Subscription>();
-  /** Per topic, so a publish wakes only the consumers of the topics it wrote to. */
-  readonly #wakeups = new Map<string, Wakeup>();
+  readonly #appender: BusAppender;
 
   constructor(db: Db, options: SqlBusOptions) {
     this.#db = db;
     this.#options = options;
+    this.#appender = new BusAppender({ partitions: options.partitions, wake: (topic) => options.wakeups.of(topic).notify() });
   }
 
   async ensureTopics(): Promise<void> {
     // Topics exist implicitly: a partition head row is created by the first publish.
   }
 
+  /** Appends in a transaction of its own, as the stores do in theirs (BusAppender). */
   async publish(records: readonly BusRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const groups = new Map<string, { topic: string; partition: number; keys: string[]; values: string[] }>();
-    for (const record of records) {
-      const partition = partitionFor(record.key, this.#options.partitions);
-      const id = `${record.topic}\u0000${partition}`;
-      const group = groups.get(id) ?? { topic: record.topic, partition, keys: [], values: [] };
-      group.keys.push(record.key);
-      group.values.push(jsonOf(record.value));
-      groups.set(id, group);
-    }
-    await this.#db.transaction().execute(async (trx) => {
-      for (const { topic, partition, keys, values } of groups.values()) {
-        await sql`
-          WITH head AS (
-            INSERT INTO bus_heads AS h (topic, partition, next_offset) VALUES (${topic}, ${partition}, ${keys.length})
-            ON CONFLICT (topic, partition) DO UPDATE SET next_offset = h.next_offset + ${keys.length}
-            RETURNING next_offset - ${keys.length} AS base
-          )
-          INSERT INTO bus_records (topic, partition, "offset", key, value)
-          SELECT ${topic}, ${partition}, head.base + r.ordinal - 1, r.key, r.value
-          FROM head, unnest(${keys}::text[], ${values}::jsonb[]) WITH ORDINALITY AS r (key, value, ordinal)`.execute(trx);
-      }
-    });
-    for (const { topic } of groups.values()) this.#wakeup(topic).notify();
+    const appended = this.#appender.append('records', 'records');
+    await sql`WITH ${recordsCte('records', records, this.#appender)}, ${appended.ctes} SELECT 1`.execute(this.#db);
+    this.#appender.written(records.map((record) => record.topic));
   }
 
   subscribe(group: string, topic: string, handler: BatchHandler): Subscription {
@@ -74,7 +58,7 @@ export class SqlBus implements MessageBus {
     let commits = 0;
     const subscription = startPartitionLoop<LogRecord>({
       ...this.#options,
-      wakeup: this.#wakeup(topic),
+      wakeup: this.#options.wakeups.of(topic),
       leases: new PartitionLeases(db, { group, topic, partitions, holder, ttlMs: leaseTtlMs }),
       wokenByWriters: this.#options.exclusive,
       commitsOffsets: true,
@@ -82,16 +66,24 @@ export class SqlBus implements MessageBus {
       handler: (records) => handler(records.map((record) => ({ ...record, offset: String(record.offset) }))),
       source: {
         async read(held, limit) {
-          const { rows } = await sql<{ partition: number; offset: number | string; key: string; value: unknown }>`
-            SELECT r.partition, r."offset", r.key, r.value
+          // Runs of records: the first one may hold some already acknowledged (a batch that ended within it).
+          const { rows } = await sql<{ partition: number; offset: number | string; keys: string[]; vals: unknown[] }>`
+            SELECT r.partition, r."offset", r.keys, r.vals
             FROM unnest(${[...held.keys()]}::int[], ${[...held.values()]}::bigint[]) AS h (partition, committed)
             CROSS JOIN LATERAL (
               SELECT * FROM bus_records
-              WHERE topic = ${topic} AND partition = h.partition AND "offset" >= h.committed
-              ORDER BY "offset" LIMIT ${limit}) AS r
-            ORDER BY r.partition, r."offset"
-            LIMIT ${limit}`.execute(db);
-          return rows.map((row) => ({ topic, partition: row.partition, key: row.key, value: row.value, offset: Number(row.offset) }));
+              WHERE topic = ${topic} AND partition = h.partition AND last_offset >= h.committed
+              ORDER BY last_offset LIMIT ${limit}) AS r
+            ORDER BY r.partition, r.last_offset`.execute(db);
+          const records: LogRecord[] = [];
+          for (const row of rows) {
+            const first = Number(row.offset);
+            const committed = held.get(row.partition)!;
+            row.keys.forEach((key, i) => {
+              if (first + i >= committed) records.push({ topic, partition: row.partition, key, value: row.vals[i], offset: first + i });
+            });
+          }
+          return records.slice(0, limit);
         },
         async acknowledge(records) {
           if (++commits % TRIM_EVERY === 0) await trim(db, topic, [...new Set(records.map((r) => r.partition))]);
@@ -107,12 +99,6 @@ export class SqlBus implements MessageBus {
     };
   }
 
-  #wakeup(topic: string): Wakeup {
-    let wakeup = this.#wakeups.get(topic);
-    if (!wakeup) this.#wakeups.set(topic, (wakeup = new Wakeup()));
-    return wakeup;
-  }
-
   async close(): Promise<void> {
     await Promise.all([...this.#subscriptions].map((subscription) => subscription.stop()));
   }
@@ -123,6 +109,6 @@ async function trim(db: Db, topic: string, partitions: number[]): Promise<void> 
   await sql`
     DELETE FROM bus_records r
     WHERE r.topic = ${topic} AND r.partition = ANY(${partitions}::int[])
-      AND r."offset" < (SELECT min(l.committed_offset) FROM partition_leases l
+      AND r.last_offset < (SELECT min(l.committed_offset) FROM partition_leases l
                         WHERE l.topic = r.topic AND l.partition = r.partition)`.execute(db);
 }

@@ -7,7 +7,7 @@ import { toMessage, type MessageRow } from './message-row.ts';
 import type { Db } from './sql-database.ts';
 import { isDatabaseUnavailable, sqlState } from './sql-errors.ts';
 import { GroupCommit } from './group-commit.ts';
-import { announceIfAny } from './sql-outbox-writer.ts';
+import { mustRun, type RecordAppender } from './records/record-appender.ts';
 
 export interface AcceptRequest {
   command: SendCommand;
@@ -26,8 +26,8 @@ interface ResultRow {
 /**
  * Accepts many messages in one statement: for each request it checks the conversation and the membership
  * of sender and recipient, skips ids that exist, takes the next seqs of each conversation (locking its row,
- * so seqs follow commit order), and inserts the messages, their first history entries and their outbox
- * records, ordered by seq. One row comes back per request, in request order.
+ * so seqs follow commit order), and inserts the messages and their records for the router (outbox or bus log),
+ * ordered by seq. One row comes back per request, in request order.
  *
  * The seqs a statement takes are exactly the messages it inserts, so a conversation's seqs have no gaps.
  * When another transaction commits the same message id first, the insert fails with a unique violation and
@@ -35,6 +35,8 @@ interface ResultRow {
  */
 async function acceptStatement(db: Db, requests: readonly AcceptRequest[], options: BatchAcceptOptions): Promise<ResultRow[]> {
   const column = <T>(pick: (request: AcceptRequest) => T) => requests.map(pick);
+  const { appender } = options;
+  const appended = appender.append('routable', 'accepted');
   const { rows } = await sql<ResultRow>`
     WITH req AS (
       SELECT * FROM unnest(
@@ -42,7 +44,7 @@ async function acceptStatement(db: Db, requests: readonly AcceptRequest[], optio
         ${column((r) => r.command.from)}::uuid[], ${column((r) => r.command.to)}::uuid[],
         ${column((r) => JSON.stringify(r.command.channels))}::jsonb[], ${column((r) => JSON.stringify(r.command.payload))}::jsonb[],
         ${column((r) => r.command.priority)}::text[], ${column((r) => r.fingerprint)}::text[],
-        ${column((r) => partitionFor(r.command.conversationId, options.outboxPartitions))}::int[]
+        ${column((r) => appender.partitionOf(r.command.conversationId))}::int[]
       ) WITH ORDINALITY AS r (id, conversation_id, from_user_id, to_user_id, channels, payload, priority, request_hash,
                               partition, ord)
     ), checked AS (
@@ -73,20 +75,17 @@ async function acceptStatement(db: Db, requests: readonly AcceptRequest[], optio
              payload, priority, 'accepted', request_hash
       FROM numbered
       RETURNING id, seq, created_at
-    ), history AS (
-      INSERT INTO message_status_history (message_id, status)
-      SELECT id, 'accepted' FROM numbered ORDER BY conversation_id, seq
-    ), outboxed AS (
-      INSERT INTO outbox (partition, topic, key, value)
-      SELECT n.partition, ${MESSAGE_PROCESSING_TOPIC}, n.conversation_id::text, jsonb_build_object(
+    ), routable AS (
+      SELECT n.partition, ${MESSAGE_PROCESSING_TOPIC}::text AS topic, n.conversation_id::text AS key, jsonb_build_object(
                'message_id', n.id, 'conversation_id', n.conversation_id, 'seq', n.seq, 'from', n.from_user_id,
                'to', n.to_user_id, 'channels', n.channels, 'payload', n.payload, 'priority', n.priority,
-               'created_at', i.created_at)
+               'created_at', i.created_at) AS value,
+             row_number() OVER (ORDER BY n.conversation_id, n.seq) AS position
       FROM numbered n JOIN inserted i ON i.id = n.id
-      ORDER BY n.conversation_id, n.seq
-    ), announced AS (${options.announce ? announceIfAny('inserted') : sql`SELECT`})
+    ), ${appended.ctes}
     SELECT c.found, c.sender_ok, c.recipient_ok, i.seq, i.created_at, c.existing
-    FROM checked c LEFT JOIN inserted i ON i.id = c.id LEFT JOIN announced ON true
+           ${appended.mustRun ? sql`, ${mustRun(appended.mustRun)} AS announced` : sql``}
+    FROM checked c LEFT JOIN inserted i ON i.id = c.id
     ORDER BY c.ord`.execute(db);
   return rows;
 }
@@ -110,11 +109,8 @@ export interface BatchAcceptOptions {
   /** Batches in flight at once; concurrent batches never share a conversation. */
   lanes: number;
   maxBatch: number;
-  outboxPartitions: number;
-  /** Whether to NOTIFY relays in other processes (OUTBOX_CHANNEL) when a batch inserted something. */
-  announce: boolean;
-  /** Runs after a batch inserted something, so the relay in this process wakes. */
-  onInserted(): void;
+  /** Where the records for the router go (the outbox, or the bus's log when it is in the database). */
+  appender: RecordAppender;
 }
 
 /** The accept path: requests arriving together are accepted by one statement (see acceptStatement). */
@@ -144,7 +140,7 @@ export class BatchAccept {
       try {
         const rows = await acceptStatement(this.#db, requests, this.#options);
         const outcomes = requests.map((request, i) => outcome(request, rows[i]!));
-        if (outcomes.some((result) => result.kind === 'accepted')) this.#options.onInserted();
+        if (outcomes.some((result) => result.kind === 'accepted')) this.#options.appender.written([MESSAGE_PROCESSING_TOPIC]);
         return outcomes.map((value) => ({ status: 'fulfilled', value }));
       } catch (error) {
         if (RETRYABLE.has(sqlState(error) ?? '') && attempt < MAX_ATTEMPTS) continue;

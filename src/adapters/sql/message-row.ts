@@ -12,6 +12,7 @@ export interface MessageRow {
   payload: Payload;
   priority: Priority;
   status: MessageStatus;
+  reason?: string | null;
   request_hash: string;
   created_at: Date | string;
   updated_at: Date | string;

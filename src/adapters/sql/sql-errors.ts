@@ -12,6 +12,16 @@ export function sqlState(error: unknown): string | undefined {
 const UNAVAILABLE_STATES = /^(08|57P0[1-3]|53300)/;
 const UNAVAILABLE_SOCKET_ERRORS = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EPIPE']);
 
+/**
+ * Whether a consumer's batch failed for a reason that trying again cannot cure: the data is wrong (SQLSTATE class
+ * 22, data exception) or breaks a constraint (class 23, e.g. a foreign key to a row this database does not have).
+ * Anything else (the database away, a deadlock, a bug) is retried in place, so nothing is set aside by mistake.
+ */
+export function isPermanentDataError(error: unknown): boolean {
+  const state = sqlState(error);
+  return state !== undefined && /^(22|23)/.test(state);
+}
+
 /** True for errors a retry later can cure: the server is down, restarting, or out of connections. */
 export function isDatabaseUnavailable(error: unknown): boolean {
   // Wrappers (the migrator's error, Node's AggregateError for multi-address connects) carry the real cause.

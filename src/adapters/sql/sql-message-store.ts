@@ -1,34 +1,41 @@
 import { sql } from 'kysely';
+import { DeliverySteps, MessageSteps, type ArchivedStep, type DeliveryState } from '../../domain/ledger.ts';
 import type { Delivery, Message, MessageDetail, SendCommand } from '../../domain/message.ts';
-import type { DeliveryStatus, MessageStatus } from '../../domain/message-status.ts';
+import type { DeliveryStatus } from '../../domain/message-status.ts';
+import { deliveryHistory, messageHistory } from '../../domain/status-history.ts';
 import type { AcceptOutcome, MessageStore, SeqPage } from '../../ports/message-store.ts';
 import { BatchAccept, type BatchAcceptOptions } from './batch-accept.ts';
 import { toMessage, type MessageRow } from './message-row.ts';
 import type { Db } from './sql-database.ts';
 
-interface DeliveryRow {
+/** A delivery as to_jsonb renders it (times as ISO text, to the microsecond), with its archived steps. */
+interface DeliveryJson {
   channel: string;
   recipient_id: string;
   status: DeliveryStatus;
   reason: string | null;
   provider_message_id: string | null;
-  updated_at: Date | string;
-  history: Array<{ status: DeliveryStatus; reason: string | null; channel_at: string | null; recorded_at: string }>;
+  created_at: string;
+  updated_at: string;
+  archived: ArchivedStep[];
+  [column: string]: unknown;
 }
 
-const toDelivery = (row: DeliveryRow): Delivery => ({
+const stepsOf = (row: Record<string, unknown>): DeliveryState['steps'] =>
+  Object.fromEntries(
+    DeliverySteps.flatMap((status) =>
+      row[`${status}_at`] ? [[status, { at: row[`${status}_at`] as string, channelAt: (row[`${status}_channel_at`] as string | null) ?? null }]] : [],
+    ),
+  );
+
+const toDelivery = (row: DeliveryJson): Delivery => ({
   channel: row.channel,
   recipientId: row.recipient_id,
   status: row.status,
   reason: row.reason,
   providerMessageId: row.provider_message_id,
   updatedAt: new Date(row.updated_at),
-  history: row.history.map((step) => ({
-    status: step.status,
-    reason: step.reason,
-    channelAt: step.channel_at === null ? null : new Date(step.channel_at),
-    recordedAt: new Date(step.recorded_at),
-  })),
+  history: deliveryHistory({ createdAt: row.created_at, steps: stepsOf(row), reason: row.reason }, row.archived),
 });
 
 export class SqlMessageStore implements MessageStore {
@@ -75,28 +82,24 @@ export class SqlMessageStore implements MessageStore {
   }
 
   async find(messageId: string): Promise<MessageDetail | undefined> {
-    const { rows } = await sql<
-      MessageRow & {
-        history: Array<{ status: MessageStatus; reason: string | null; at: string }>;
-        deliveries: DeliveryRow[];
-      }
-    >`
-      SELECT m.*,
-        coalesce((SELECT jsonb_agg(jsonb_build_object('status', h.status, 'reason', h.reason, 'at', h.at) ORDER BY h.id)
-                  FROM message_status_history h WHERE h.message_id = m.id), '[]') AS history,
-        coalesce((SELECT jsonb_agg(to_jsonb(d) || jsonb_build_object('history', coalesce((
-                    SELECT jsonb_agg(jsonb_build_object('status', e.status, 'reason', e.reason, 'channel_at', e.channel_at,
-                                                        'recorded_at', e.recorded_at) ORDER BY e.id)
-                    FROM delivery_events e
-                    WHERE e.message_id = d.message_id AND e.channel = d.channel AND e.recipient_id = d.recipient_id), '[]'))
+    const archivedSteps = (table: string, match: string) => sql.raw(`coalesce((
+      SELECT jsonb_agg(jsonb_build_object('status', h.status, 'reason', h.reason, 'at', h.${table === 'message_events' ? 'at' : 'recorded_at'},
+                                          'channelAt', ${table === 'message_events' ? 'NULL' : 'h.channel_at'}) ORDER BY h.id)
+      FROM ${table} h WHERE ${match}), '[]')`);
+    const { rows } = await sql<MessageRow & { times: Record<string, string | null>; archived: ArchivedStep[]; deliveries: DeliveryJson[] }>`
+      SELECT m.*, jsonb_build_object('created_at', m.created_at, ${sql.raw(MessageSteps.map((s) => `'${s}', m.${s}_at`).join(', '))}) AS times,
+        ${archivedSteps('message_events', 'h.message_id = m.id')} AS archived,
+        coalesce((SELECT jsonb_agg(to_jsonb(d) || jsonb_build_object('archived',
+                    ${archivedSteps('delivery_events', 'h.message_id = d.message_id AND h.channel = d.channel AND h.recipient_id = d.recipient_id')})
                   ORDER BY d.channel, d.recipient_id)
                   FROM deliveries d WHERE d.message_id = m.id), '[]') AS deliveries
       FROM messages m WHERE m.id = ${messageId}`.execute(this.#db);
     const row = rows[0];
     if (!row) return undefined;
+    const times = Object.fromEntries(MessageSteps.flatMap((status) => (row.times[status] ? [[status, row.times[status]!]] : [])));
     return {
       ...toMessage(row),
-      history: row.history.map((entry) => ({ status: entry.status, reason: entry.reason, at: new Date(entry.at) })),
+      history: messageHistory({ createdAt: row.times.created_at!, times, reason: row.reason ?? null }, row.archived),
       deliveries: row.deliveries.map(toDelivery),
     };
   }

@@ -6,10 +6,13 @@ import type { Wakeup } from '../wakeup.ts';
 import { PartitionLeases } from './partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from './partition-loop.ts';
 import type { Db, SqlDatabase } from './sql-database.ts';
-import { OUTBOX_CHANNEL } from './sql-outbox-writer.ts';
+import { OUTBOX_CHANNEL } from './records/outbox-appender.ts';
+import { mustRun, recordsCte, type RecordAppender } from './records/record-appender.ts';
 
 export interface SqlOutboxOptions extends LoopSettings {
   partitions: number;
+  /** Where append() writes (the outbox table, or the bus's log when the bus is in the database). */
+  appender: RecordAppender;
   wakeup: Wakeup;
   log: Logger;
 }
@@ -34,6 +37,15 @@ export class SqlOutbox implements Outbox {
     this.#database = database;
     this.#db = database.db;
     this.#options = options;
+  }
+
+  async append(records: readonly BusRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    const { appender } = this.#options;
+    const appended = appender.append('records', 'records');
+    await sql`WITH ${recordsCte('records', records, appender)}, ${appended.ctes}
+              SELECT ${appended.mustRun ? mustRun(appended.mustRun) : sql`1`}`.execute(this.#db);
+    appender.written(records.map((record) => record.topic));
   }
 
   drain(handler: (records: BusRecord[]) => Promise<void>): Subscription {

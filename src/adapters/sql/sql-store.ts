@@ -9,12 +9,14 @@ import { releaseStaleLeases } from './partition-leases.ts';
 import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
-import { SqlDeliveryStore } from './sql-delivery-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
 import { SqlIdentityStore } from './sql-identity-store.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
-import { SqlOutboxWriter } from './sql-outbox-writer.ts';
+import { BusAppender } from './records/bus-appender.ts';
+import { OutboxAppender } from './records/outbox-appender.ts';
+import type { RecordAppender } from './records/record-appender.ts';
+import { SqlLedgerStore } from './sql-ledger-store.ts';
 import { SqlSettingsStore } from './sql-settings-store.ts';
 import { SqlUserEventStore } from './sql-user-event-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
@@ -25,6 +27,8 @@ export interface SqlStoreOptions {
   outboxPartitions: number;
   loop: LoopSettings;
   outboxWakeup: Wakeup;
+  /** Set when the bus lives in this database: records go straight to its log, waking its readers by topic. */
+  busOnDatabase?: { partitions: number; wake: (topic: string) => void };
   log: Logger;
 }
 
@@ -58,19 +62,14 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
   await untilReachable(() => migrate(db), options.log);
   if (database.exclusive) await releaseStaleLeases(db);
   // Alone on its database (PGlite), the process wakes its relay itself; on a server, relays elsewhere are told.
-  const announce = !database.exclusive;
-  const outboxWriter = new SqlOutboxWriter(options.outboxPartitions, () => options.outboxWakeup.notify(), announce);
+  const appender: RecordAppender = options.busOnDatabase
+    ? new BusAppender(options.busOnDatabase)
+    : new OutboxAppender({ partitions: options.outboxPartitions, wakeRelay: () => options.outboxWakeup.notify(), announce: !database.exclusive });
   return {
     users: new SqlUserStore(db),
     conversations: new SqlConversationStore(db),
-    messages: new SqlMessageStore(db, {
-      lanes: ACCEPT_LANES,
-      maxBatch: ACCEPT_BATCH,
-      outboxPartitions: options.outboxPartitions,
-      announce,
-      onInserted: () => options.outboxWakeup.notify(),
-    }),
-    deliveries: new SqlDeliveryStore(db, outboxWriter),
+    messages: new SqlMessageStore(db, { lanes: ACCEPT_LANES, maxBatch: ACCEPT_BATCH, appender }),
+    ledger: new SqlLedgerStore(db, appender),
     settings: new SqlSettingsStore(db),
     userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
@@ -80,6 +79,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     outbox: new SqlOutbox(database, {
       ...options.loop,
       partitions: options.outboxPartitions,
+      appender,
       wakeup: options.outboxWakeup,
       log: options.log,
     }),

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import type { HubEventType } from '../../domain/hub-events.ts';
-import type { FeedListener, UserEvent, UserEventEntry, UserEventStore } from '../../ports/user-event-store.ts';
+import type { HubEvent, HubEventType } from '../../domain/hub-events.ts';
+import type { FeedCursor, FeedListener, UserEvent, UserEventStore } from '../../ports/user-event-store.ts';
 import type { Db, SqlDatabase } from './sql-database.ts';
 import { announceQueued, queueWebhookDeliveries } from './sql-webhook-queue.ts';
 
@@ -9,6 +9,30 @@ const FEED_CHANNEL = 'chat4all_user_feeds';
 /** NOTIFY payloads stay under PostgreSQL's 8,000-byte limit: 36-character ids and a comma each. */
 const IDS_PER_NOTIFY = 200;
 
+interface EventRow {
+  event_id: number | string;
+  type: HubEventType;
+  occurred_at: Date | string;
+  data: unknown;
+}
+
+const toUserEvent = (row: EventRow): UserEvent => ({
+  eventId: Number(row.event_id),
+  type: row.type,
+  occurredAt: new Date(row.occurred_at),
+  data: row.data,
+});
+
+/**
+ * Events are stored once (conversation_events); a user's feed is a run of pages (user_feed_pages), one per append
+ * that concerned them, each listing the events it gives the user's next ids. So an event to a 100-member group is
+ * one row plus one small page per member and append, and an append of many events to the same users costs a page
+ * each, not a row per event and user.
+ *
+ * A user's ids are handed out under an advisory lock of theirs, held until commit (taken in user order, so two
+ * appenders never deadlock): their pages become visible in id order, and a reader that saw id n never misses an
+ * id below it later.
+ */
 export class SqlUserEventStore implements UserEventStore {
   readonly #database: SqlDatabase;
   readonly #db: Db;
@@ -18,71 +42,93 @@ export class SqlUserEventStore implements UserEventStore {
     this.#db = database.db;
   }
 
-  /**
-   * Ids come from each user's head row, locked (in user order, so two appenders never deadlock) until commit:
-   * a user's events become visible in id order, so a reader that saw id n never misses an id below it later.
-   * Three statements: create-or-lock the heads; read which entries exist (a snapshot taken once the locks are
-   * held, so it sees what an appender that held them before us committed); write the rest, their webhook
-   * deliveries, the heads and the notifications.
-   */
-  async append(entries: readonly UserEventEntry[]): Promise<void> {
-    if (entries.length === 0) return;
-    const users = [...new Set(entries.map((entry) => entry.userId))].sort();
-    await this.#db.transaction().execute(async (trx) => {
-      // DO UPDATE (to the same value) locks an existing head as FOR UPDATE would, and returns its latest version.
-      const heads = await sql<{ user_id: string; last_event_id: number | string }>`
-        INSERT INTO user_event_heads AS h (user_id, last_event_id) SELECT id, 0 FROM unnest(${users}::uuid[]) AS u (id)
-        ORDER BY id ON CONFLICT (user_id) DO UPDATE SET last_event_id = h.last_event_id
-        RETURNING user_id, last_event_id`.execute(trx);
-      const known = await sql<{ user_id: string; event_key: string }>`
-        SELECT user_id, event_key FROM user_events
-        WHERE (user_id, event_key) IN (
-          SELECT * FROM unnest(${entries.map((e) => e.userId)}::uuid[], ${entries.map((e) => e.key)}::text[]))`.execute(trx);
-      const seen = new Set(known.rows.map((row) => `${row.user_id} ${row.event_key}`));
-      const next = new Map(heads.rows.map((row) => [row.user_id, Number(row.last_event_id)]));
-      const fresh: Array<UserEventEntry & { eventId: number }> = [];
-      for (const entry of entries) {
-        const id = `${entry.userId} ${entry.key}`;
-        if (seen.has(id)) continue;
-        seen.add(id);
-        const eventId = next.get(entry.userId)! + 1;
-        next.set(entry.userId, eventId);
-        fresh.push({ ...entry, eventId });
+  async append(events: readonly HubEvent[]): Promise<string[]> {
+    if (events.length === 0) return [];
+    const conversationIds = [...new Set(events.map((event) => event.conversation_id))];
+    return this.#db.transaction().execute(async (trx) => {
+      const { rows: conversations } = await sql<{ id: string; members: string[] }>`
+        SELECT c.id, ARRAY(SELECT m.user_id::text FROM conversation_members m WHERE m.conversation_id = c.id ORDER BY m.position) AS members
+        FROM conversations c WHERE c.id = ANY(${conversationIds}::uuid[])`.execute(trx);
+      const members = new Map(conversations.map((row) => [row.id, row.members]));
+      // A fact seen twice in one batch (a record read again alongside its first reading) is appended once.
+      const known = [...new Map(events.filter((e) => members.has(e.conversation_id)).map((e) => [e.key, e])).values()];
+      const unknown = conversationIds.filter((id) => !members.has(id));
+      if (known.length === 0) return unknown;
+      const audienceOf = (event: HubEvent) => (event.audience === 'members' ? members.get(event.conversation_id)! : event.audience);
+      const users = [...new Set(known.flatMap(audienceOf))].sort();
+      await sql`
+        SELECT pg_advisory_xact_lock(hashtextextended(u, 0))
+        FROM (SELECT u FROM unnest(${users}::text[]) AS u ORDER BY u) AS sorted`.execute(trx);
+      // After the locks, so it sees the pages of every appender that held them before us.
+      const { rows } = await sql<{ kind: 'event' | 'head'; id: string; value: number | string | null }>`
+        WITH stored AS (
+          INSERT INTO conversation_events (event_key, conversation_id, type, data, occurred_at)
+          SELECT key, conversation_id, type, data, occurred_at
+          FROM unnest(${known.map((e) => e.key)}::text[], ${known.map((e) => e.conversation_id)}::uuid[],
+                      ${known.map((e) => e.type)}::text[], ${known.map((e) => JSON.stringify(e.data))}::jsonb[],
+                      ${known.map((e) => e.occurred_at)}::timestamptz[])
+               WITH ORDINALITY AS e (key, conversation_id, type, data, occurred_at, position)
+          ORDER BY position
+          ON CONFLICT (event_key) DO NOTHING
+          RETURNING id, event_key
+        )
+        SELECT 'event' AS kind, event_key AS id, id AS value FROM stored
+        UNION ALL
+        SELECT 'head', u.id, (SELECT max(p.last_event_id) FROM user_feed_pages p WHERE p.user_id = u.id::uuid)
+        FROM unnest(${users}::text[]) AS u (id)`.execute(trx);
+      const stored = new Map(rows.filter((row) => row.kind === 'event').map((row) => [row.id, Number(row.value)]));
+      if (stored.size === 0) return unknown;
+      const next = new Map(rows.filter((row) => row.kind === 'head').map((row) => [row.id, Number(row.value ?? 0)]));
+      const pages = new Map<string, number[]>();
+      for (const event of known) {
+        const id = stored.get(event.key);
+        if (id === undefined) continue;
+        for (const user of audienceOf(event)) pages.set(user, [...(pages.get(user) ?? []), id]);
       }
-      if (fresh.length === 0) return;
-      const grown = [...new Set(fresh.map((entry) => entry.userId))];
-      // Delivered after the commit, to every process listening.
+      const grown = [...pages.keys()];
+      const entries = grown.flatMap((user) => pages.get(user)!.map((eventId, i) => ({ user, userEventId: next.get(user)! + 1 + i, eventId })));
       const notices: string[] = [];
       for (let i = 0; i < grown.length; i += IDS_PER_NOTIFY) notices.push(grown.slice(i, i + IDS_PER_NOTIFY).join(','));
       await sql`
         WITH appended AS (
-          INSERT INTO user_events (user_id, event_id, event_key, type, data, occurred_at)
-          SELECT * FROM unnest(${fresh.map((e) => e.userId)}::uuid[], ${fresh.map((e) => e.eventId)}::bigint[],
-                               ${fresh.map((e) => e.key)}::text[], ${fresh.map((e) => e.type)}::text[],
-                               ${fresh.map((e) => JSON.stringify(e.data))}::jsonb[],
-                               ${fresh.map((e) => e.occurredAt.toISOString())}::timestamptz[])
-          RETURNING user_id, event_id, type, data, occurred_at
-        ), queued AS (${queueWebhookDeliveries('appended')}
-        ), heads AS (
-          UPDATE user_event_heads h SET last_event_id = n.last
-          FROM unnest(${grown}::uuid[], ${grown.map((user) => next.get(user)!)}::bigint[]) AS n (user_id, last)
-          WHERE h.user_id = n.user_id
-        )
+          SELECT a.user_id, a.event_id, a.stored_id, e.type, e.data, e.occurred_at
+          FROM unnest(${entries.map((e) => e.user)}::uuid[], ${entries.map((e) => e.userEventId)}::bigint[],
+                      ${entries.map((e) => e.eventId)}::bigint[]) AS a (user_id, event_id, stored_id)
+          JOIN conversation_events e ON e.id = a.stored_id
+        ), paged AS (
+          INSERT INTO user_feed_pages (user_id, first_event_id, last_event_id, events)
+          SELECT user_id, min(event_id), max(event_id), array_agg(stored_id ORDER BY event_id) FROM appended GROUP BY user_id
+        ), queued AS (${queueWebhookDeliveries('appended')})
         SELECT pg_notify(${FEED_CHANNEL}, notice) FROM unnest(${notices}::text[]) AS notice
         UNION ALL ${announceQueued('queued')}`.execute(trx);
+      return unknown;
     });
   }
 
-  async read(userId: string, afterEventId: number, limit: number): Promise<UserEvent[]> {
-    const { rows } = await sql<{ event_id: number | string; type: HubEventType; occurred_at: Date | string; data: unknown }>`
-      SELECT event_id, type, occurred_at, data FROM user_events
-      WHERE user_id = ${userId} AND event_id > ${afterEventId} ORDER BY event_id LIMIT ${limit}`.execute(this.#db);
-    return rows.map((row) => ({ eventId: Number(row.event_id), type: row.type, occurredAt: new Date(row.occurred_at), data: row.data }));
+  async read(cursors: readonly FeedCursor[], limit: number): Promise<Map<FeedCursor, UserEvent[]>> {
+    const result = new Map<FeedCursor, UserEvent[]>(cursors.map((cursor) => [cursor, []]));
+    if (cursors.length === 0) return result;
+    const { rows } = await sql<EventRow & { reader: number }>`
+      SELECT c.reader, f.event_id, e.type, e.occurred_at, e.data
+      FROM unnest(${cursors.map((c) => c.userId)}::uuid[], ${cursors.map((c) => c.afterEventId)}::bigint[])
+           WITH ORDINALITY AS c (user_id, after_id, reader)
+      CROSS JOIN LATERAL (
+        SELECT p.first_event_id + s.i - 1 AS event_id, s.stored_id
+        FROM (SELECT * FROM user_feed_pages p WHERE p.user_id = c.user_id AND p.last_event_id > c.after_id
+              ORDER BY p.last_event_id LIMIT ${limit}) AS p
+        CROSS JOIN LATERAL unnest(p.events) WITH ORDINALITY AS s (stored_id, i)
+        WHERE p.first_event_id + s.i - 1 > c.after_id
+        ORDER BY 1 LIMIT ${limit}
+      ) AS f
+      JOIN conversation_events e ON e.id = f.stored_id
+      ORDER BY c.reader, f.event_id`.execute(this.#db);
+    for (const row of rows) result.get(cursors[Number(row.reader) - 1]!)!.push(toUserEvent(row));
+    return result;
   }
 
   async head(userId: string): Promise<number> {
-    const { rows } = await sql<{ last_event_id: number | string }>`
-      SELECT last_event_id FROM user_event_heads WHERE user_id = ${userId}`.execute(this.#db);
+    const { rows } = await sql<{ last_event_id: number | string | null }>`
+      SELECT max(last_event_id) AS last_event_id FROM user_feed_pages WHERE user_id = ${userId}`.execute(this.#db);
     return Number(rows[0]?.last_event_id ?? 0);
   }
 
@@ -91,7 +137,16 @@ export class SqlUserEventStore implements UserEventStore {
   }
 
   async prune(before: Date): Promise<number> {
-    const result = await sql`DELETE FROM user_events WHERE created_at < ${before.toISOString()}::timestamptz`.execute(this.#db);
-    return Number(result.numAffectedRows ?? 0);
+    const cutoff = before.toISOString();
+    const result = await sql`
+      WITH events AS (
+        DELETE FROM conversation_events WHERE created_at < ${cutoff}::timestamptz RETURNING 1
+      ), pages AS (
+        -- a user's newest page stays: it says where their ids go on from
+        DELETE FROM user_feed_pages p WHERE p.created_at < ${cutoff}::timestamptz
+          AND EXISTS (SELECT 1 FROM user_feed_pages q WHERE q.user_id = p.user_id AND q.last_event_id > p.last_event_id)
+      )
+      SELECT count(*) AS n FROM events`.execute(this.#db);
+    return Number((result.rows[0] as { n: number | string } | undefined)?.n ?? 0);
   }
 }

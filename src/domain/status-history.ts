@@ -1,0 +1,59 @@
+import { DeliverySteps, MessageSteps, type ArchivedStep, type DeliveryState, type MessageState } from './ledger.ts';
+import type { DeliveryStep, StatusChange } from './message.ts';
+import type { DeliveryStatus, MessageStatus } from './message-status.ts';
+
+/**
+ * A message's status history, derived: accepted when it was created, then each status whose time its row keeps
+ * (the current generation, and the first in_transit), with the steps of earlier generations kept as rows of their
+ * own (archived by a dead-letter replay), in the order they happened.
+ */
+export function messageHistory(message: Pick<MessageState, 'createdAt' | 'times' | 'reason'>, archived: readonly ArchivedStep[]): StatusChange[] {
+  const derived: ArchivedStep[] = [{ status: 'accepted', reason: null, at: message.createdAt, channelAt: null }];
+  for (const status of MessageSteps) {
+    const at = message.times[status];
+    if (at) derived.push({ status, reason: status === 'failed' ? message.reason : null, at, channelAt: null });
+  }
+  return inOrder(derived, archived).map((step) => ({ status: step.status as MessageStatus, reason: step.reason, at: new Date(step.at) }));
+}
+
+/** A delivery's history, derived the same way: pending when it was planned, then each step its row keeps. */
+export function deliveryHistory(
+  delivery: Pick<DeliveryState, 'steps' | 'reason'> & { createdAt: string },
+  archived: readonly ArchivedStep[],
+): DeliveryStep[] {
+  const derived: ArchivedStep[] = [{ status: 'pending', reason: null, at: delivery.createdAt, channelAt: null }];
+  for (const status of DeliverySteps) {
+    const time = delivery.steps[status];
+    if (time) derived.push({ status, reason: status === 'failed' ? delivery.reason : null, ...time });
+  }
+  return inOrder(derived, archived).map((step) => ({
+    status: step.status as DeliveryStatus,
+    reason: step.reason,
+    channelAt: step.channelAt === null ? null : new Date(step.channelAt),
+    recordedAt: new Date(step.at),
+  }));
+}
+
+/**
+ * Merges the derived steps (in status order) with the archived ones (in the order they were archived) by time,
+ * to the microsecond. Equal times come from one transaction, which writes a status and its predecessor at once
+ * (in_transit and failed when nothing can be tried): there the derived step goes first. The first derived step
+ * (the creation) always does.
+ */
+function inOrder(derived: readonly ArchivedStep[], archived: readonly ArchivedStep[]): ArchivedStep[] {
+  const [first, ...rest] = derived;
+  const merged: ArchivedStep[] = [first!];
+  let i = 0;
+  let j = 0;
+  while (i < archived.length || j < rest.length) {
+    const takeArchived = j >= rest.length || (i < archived.length && micros(archived[i]!.at) < micros(rest[j]!.at));
+    merged.push(takeArchived ? archived[i++]! : rest[j++]!);
+  }
+  return merged;
+}
+
+/** A database timestamp (ISO or PostgreSQL's text form) in microseconds: Date keeps only milliseconds. */
+export function micros(at: string): number {
+  const fraction = /\.(\d+)/.exec(at)?.[1] ?? '';
+  return Date.parse(at) * 1000 + Number(fraction.padEnd(6, '0').slice(3, 6));
+}
