@@ -49,6 +49,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  // On stderr, before anything else, so they are seen whatever the command.
+  for (const warning of config.warnings) process.stderr.write(`chat4all: WARNING: ${warning}\n`);
   const log = createLogger(config.logLevel);
   if (command === 'user') return addUser(await openHub(config, log), args);
   if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log), args);

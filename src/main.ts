@@ -99,8 +99,10 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
   ].join(', ');
 
+  // Unset, the secret is 32 random bytes generated once and shared through the database by every process on it.
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
-  const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
+  const previousSecrets = config.tokenPreviousSecrets;
+  const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
   const channelEvents = new RecordChannelEvents(store.deliveries);
@@ -141,7 +143,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.deliveries, conversations),
     storage,
-    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret), { chunkSize: config.fileChunkSize, urlTtlMs }),
+    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), { chunkSize: config.fileChunkSize, urlTtlMs }),
     completeUpload: new CompleteUpload(store.files, storage),
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
     fileAvailability: new FileAvailability(store.files, storage),

@@ -102,6 +102,72 @@ describe('loadConfig from the environment', () => {
   it('reads the token secret', () => {
     assert.equal(loadConfig({ CHAT4ALL_TOKEN_SECRET: 's3cret' }).tokenSecret, 's3cret');
   });
+
+  it('reads previous token secrets, comma-separated, trimmed, empty entries dropped', () => {
+    const config = loadConfig({ CHAT4ALL_TOKEN_PREVIOUS_SECRETS: ` ${STRONG_A} ,,${STRONG_B}` });
+    assert.deepEqual(config.tokenPreviousSecrets, [STRONG_A, STRONG_B]);
+    assert.deepEqual(loadConfig({}).tokenPreviousSecrets, []);
+  });
+});
+
+const STRONG_A = 'Zr0m6b1Q9mVv3x8kq2B7yJc4Tn5Lw0Pe';
+const STRONG_B = 'another-random-enough-secret-of-40-bytes!';
+
+describe('token secrets in production (NODE_ENV=production)', () => {
+  const production = (env: Record<string, string>) => ({ NODE_ENV: 'production', ...env });
+
+  it('refuses a CHAT4ALL_TOKEN_SECRET under 32 bytes', () => {
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: 'a' }), 'CHAT4ALL_TOKEN_SECRET');
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A.slice(1) }), 'CHAT4ALL_TOKEN_SECRET');
+  });
+
+  it('counts bytes, not characters: 16 two-byte characters are enough', () => {
+    assert.equal(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: 'é'.repeat(16) })).tokenSecret, 'é'.repeat(16));
+  });
+
+  it('refuses known placeholders whatever their case', () => {
+    for (const placeholder of ['change-me-to-a-long-random-string', 'CHANGE-ME-TO-A-LONG-RANDOM-STRING', 'changeme', 'Secret', 'change-me']) {
+      assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: placeholder }), 'CHAT4ALL_TOKEN_SECRET');
+    }
+  });
+
+  it('never repeats the refused secret in the message', () => {
+    assert.throws(
+      () => loadConfig(production({ CHAT4ALL_TOKEN_SECRET: 'change-me-to-a-long-random-string' })),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes('change-me-to-a-long-random-string'),
+    );
+  });
+
+  it('accepts a secret of 32 bytes or more', () => {
+    assert.equal(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A })).tokenSecret, STRONG_A);
+  });
+
+  it('accepts no secret at all: the hub generates one and keeps it in the database', () => {
+    assert.equal(loadConfig(production({})).tokenSecret, undefined);
+  });
+
+  it('refuses a weak previous secret, naming CHAT4ALL_TOKEN_PREVIOUS_SECRETS', () => {
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A, CHAT4ALL_TOKEN_PREVIOUS_SECRETS: `${STRONG_B},short` }), 'CHAT4ALL_TOKEN_PREVIOUS_SECRETS');
+    assertConfigError(production({ CHAT4ALL_TOKEN_PREVIOUS_SECRETS: 'changeme' }), 'CHAT4ALL_TOKEN_PREVIOUS_SECRETS');
+  });
+
+  it('has no warnings with strong secrets', () => {
+    assert.deepEqual(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A, CHAT4ALL_TOKEN_PREVIOUS_SECRETS: STRONG_B })).warnings, []);
+  });
+});
+
+describe('token secrets outside production', () => {
+  it('accepts a weak secret with a warning naming the variable', () => {
+    const config = loadConfig({ CHAT4ALL_TOKEN_SECRET: 'a', CHAT4ALL_TOKEN_PREVIOUS_SECRETS: 'changeme' });
+    assert.equal(config.tokenSecret, 'a');
+    assert.equal(config.warnings.length, 2);
+    assert.match(config.warnings[0]!, /CHAT4ALL_TOKEN_SECRET/);
+    assert.match(config.warnings[1]!, /CHAT4ALL_TOKEN_PREVIOUS_SECRETS/);
+  });
+
+  it('has no warnings by default', () => {
+    assert.deepEqual(loadConfig({}).warnings, []);
+  });
 });
 
 describe('loadConfig rejects invalid values with a ConfigError naming the variable', () => {
