@@ -109,7 +109,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     logLevel: env.LOG_LEVEL ?? 'info',
-    demoUsers: boolean(env, 'CHAT4ALL_DEMO_USERS', !production),
+    demoUsers: demoUsers(env, production),
     bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
     tokenSecret: checkedSecret('CHAT4ALL_TOKEN_SECRET', env.CHAT4ALL_TOKEN_SECRET, production, warnings),
@@ -167,6 +167,15 @@ function checkedSecret<T extends string | undefined>(name: string, secret: T, pr
   if (production) throw new ConfigError(`${name} ${weakness}: NODE_ENV=production refuses it; ${advice}`);
   warnings.push(`${name} ${weakness}: anyone who guesses it can sign tokens for any user, and NODE_ENV=production would refuse it; ${advice}`);
   return secret;
+}
+
+/** Demo users have a published password: production never has them (it disables those it finds, see commands.ts). */
+function demoUsers(env: Env, production: boolean): boolean {
+  const on = boolean(env, 'CHAT4ALL_DEMO_USERS', !production);
+  if (on && production) {
+    throw new ConfigError('CHAT4ALL_DEMO_USERS=true is refused with NODE_ENV=production: demo users have a published password');
+  }
+  return on;
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

@@ -14,6 +14,7 @@ import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
 import { CleanupUploads } from './app/cleanup-uploads.ts';
 import { CompleteUpload } from './app/complete-upload.ts';
+import { DisableDemoUsers } from './app/disable-demo-users.ts';
 import { FileAvailability } from './app/file-availability.ts';
 import { FileDownloads } from './app/file-downloads.ts';
 import { FileUploads } from './app/file-uploads.ts';
@@ -49,6 +50,7 @@ export interface Hub {
   channels: Map<string, ChannelConnector>;
   tokens: TokenCodec;
   registerUser: RegisterUser;
+  disableDemoUsers: DisableDemoUsers;
   authenticate: Authenticate;
   directory: UserDirectory;
   conversations: Conversations;
@@ -128,6 +130,7 @@ export async function openHub(config: Config, log: Logger): Promise<Hub> {
     identities: new Identities(store.identities, [...channels.keys()]),
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
+    disableDemoUsers: new DisableDemoUsers(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),
     directory: new UserDirectory(store.users),
     conversations,

@@ -68,6 +68,13 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe('loadConfig knows production', () => {
+  it('is production with NODE_ENV=production only', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).production, true);
+    for (const value of ['development', 'test', 'Production', '']) assert.equal(loadConfig({ NODE_ENV: value }).production, false, value);
+  });
+});
+
 describe('loadConfig from the environment', () => {
   it('reads PORT', () => {
     assert.equal(loadConfig({ PORT: '9090' }).port, 9090);
@@ -89,8 +96,12 @@ describe('loadConfig from the environment', () => {
     assert.equal(loadConfig({ CHAT4ALL_DEMO_USERS: 'false' }).demoUsers, false);
   });
 
-  it('turns demo users on in production with CHAT4ALL_DEMO_USERS=true', () => {
-    assert.equal(loadConfig({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'true' }).demoUsers, true);
+  it('refuses CHAT4ALL_DEMO_USERS=true in production (demo users have a published password)', () => {
+    assertConfigError({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'true' }, 'CHAT4ALL_DEMO_USERS');
+  });
+
+  it('accepts CHAT4ALL_DEMO_USERS=false in production', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'false' }).demoUsers, false);
   });
 
   it('reads booleans case-insensitively (FALSE, Off, No, 0)', () => {
