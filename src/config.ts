@@ -101,7 +101,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const warnings: string[] = [];
   return {
     production,
-    host: env.HOST ?? '0.0.0.0',
+    // A developer's hub answers this machine only; in production (a container) it listens on every interface.
+    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: integer(env, 'PORT', 8000, 0, 65535),
     dataDir,
     databaseUrl: env.DATABASE_URL,

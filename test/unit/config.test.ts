@@ -20,8 +20,17 @@ describe('loadConfig defaults', () => {
     assert.equal(loadConfig({}).port, 8000);
   });
 
-  it('listens on host 0.0.0.0', () => {
-    assert.equal(loadConfig({}).host, '0.0.0.0');
+  it('listens on 127.0.0.1 only outside production: a developer\'s hub is not reachable from the network', () => {
+    assert.equal(loadConfig({}).host, '127.0.0.1');
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).host, '127.0.0.1');
+  });
+
+  it('listens on every interface (0.0.0.0) in production, where it runs in a container', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).host, '0.0.0.0');
+  });
+
+  it('treats an empty HOST as unset', () => {
+    assert.equal(loadConfig({ HOST: '' }).host, '127.0.0.1');
   });
 
   it('keeps data in ./data, resolved to an absolute path', () => {
@@ -81,7 +90,8 @@ describe('loadConfig from the environment', () => {
   });
 
   it('reads HOST', () => {
-    assert.equal(loadConfig({ HOST: '127.0.0.1' }).host, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '192.0.2.7', NODE_ENV: 'production' }).host, '192.0.2.7');
   });
 
   it('resolves a relative CHAT4ALL_DATA_DIR against the working directory', () => {
