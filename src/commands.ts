@@ -41,8 +41,11 @@ const REPLAY_FIRST_WAIT_MS = 15_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
-/** Settings that work but should not, and what the hub did about them: on stderr, where they stand out. */
-const warn = (line: string) => process.stderr.write(`chat4all: WARNING: ${line}\n`);
+/**
+ * Settings that work but should not, and what the hub did about them: on stderr, where they stand out. Not
+ * prefixed "chat4all: ", which marks the error a command exits with.
+ */
+const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
