@@ -124,7 +124,7 @@ describe('docker-compose.yml', () => {
 });
 
 describe('.env.example', () => {
-  const required = [...COMPOSE_TEXT.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((match) => match[1]!);
+  const requiredVariables = [...COMPOSE_TEXT.matchAll(/\$\{([A-Z0-9_]+):\?/g)].map((match) => match[1]!);
   const values = Object.fromEntries(
     ENV_EXAMPLE.split('\n')
       .filter((line) => /^[A-Z0-9_]+=/.test(line))
@@ -132,11 +132,11 @@ describe('.env.example', () => {
   );
 
   it('lists every variable docker-compose.yml requires', () => {
-    assert.ok(required.length >= 4, required.join(', '));
-    for (const variable of new Set(required)) assert.ok(variable in values, `.env.example lists ${variable}`);
+    assert.ok(requiredVariables.length >= 4, requiredVariables.join(', '));
+    for (const variable of new Set(requiredVariables)) assert.ok(variable in values, `.env.example lists ${variable}`);
   });
 
   it('leaves them empty, so a copy used as is stops compose instead of running on a value everyone knows', () => {
-    for (const variable of new Set(required)) assert.equal(values[variable], '', variable);
+    for (const variable of new Set(requiredVariables)) assert.equal(values[variable], '', variable);
   });
 });
