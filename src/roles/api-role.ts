@@ -32,8 +32,8 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
   await app.listen({ host: hub.config.host, port: hub.config.port });
   const bound = app.addresses().filter((address): address is AddressInfo => typeof address === 'object');
   const [first, ...others] = listeningUrls(bound, networkInterfaces());
-  print(`Chat4All API listening on ${first} (docs at /docs, ReDoc at /redoc)`);
-  for (const url of others) print(`  and on ${url}`);
+  // One write: whoever reads the first line finds the others with it.
+  print([`Chat4All API listening on ${first} (docs at /docs, ReDoc at /redoc)`, ...others.map((url) => `  and on ${url}`)].join('\n'));
   return {
     name: 'api',
     stop: async () => {

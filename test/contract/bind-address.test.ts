@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { networkInterfaces } from 'node:os';
 import { after, before, describe, it } from 'node:test';
+import { waitFor } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
+
+/** Starts a hub and waits for its whole banner: "Running: …" comes after every role started. */
+async function startHub(env: Record<string, string>): Promise<HubProcess> {
+  const hub = await HubProcess.start({ env });
+  await waitFor(async () => hub.output.includes('Running: '), { what: 'the end of the banner' });
+  return hub;
+}
 
 /** The banner's addresses: the "listening on" line, then one "and on" line per further address. */
 function bannerUrls(output: string): string[] {
@@ -20,7 +28,7 @@ describe('bind address of npm start (chat4all start)', () => {
 
     before(async () => {
       // HubProcess sets HOST=127.0.0.1 for every test hub; an empty HOST counts as unset.
-      hub = await HubProcess.start({ env: { HOST: '' } });
+      hub = await startHub({ HOST: '' });
     });
     after(() => hub.stop());
 
@@ -36,7 +44,7 @@ describe('bind address of npm start (chat4all start)', () => {
     let hub: HubProcess;
 
     before(async () => {
-      hub = await HubProcess.start({ env: { HOST: '0.0.0.0' } });
+      hub = await startHub({ HOST: '0.0.0.0' });
     });
     after(() => hub.stop());
 
