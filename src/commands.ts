@@ -41,6 +41,11 @@ const REPLAY_FIRST_WAIT_MS = 15_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
+/**
+ * Settings that work but should not, and what the hub did about them: on stderr, where they stand out. Not
+ * prefixed "chat4all: ", which marks the error a command exits with.
+ */
+const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...args] = argv;
@@ -49,6 +54,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   const config = loadConfig();
+  // Before anything else, so they are seen whatever the command.
+  for (const warning of config.warnings) warn(warning);
   const log = createLogger(config.logLevel);
   if (command === 'user') return addUser(await openHub(config, log, print), args);
   if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log, print), args);
@@ -59,6 +66,7 @@ async function main(argv: string[]): Promise<void> {
   const shutdown = stopOnSignal(hub, roles);
   try {
     if (starters.includes('api') && config.demoUsers) await seedDemoUsers(hub);
+    if (starters.includes('api') && config.production) await disableDemoUsers(hub);
     for (const start of starters) roles.push(await startRole(hub, start));
   } catch (error) {
     await shutdown('startup failure');
@@ -109,6 +117,15 @@ async function seedDemoUsers(hub: Hub): Promise<void> {
   const note = created.length > 0 ? `created now: ${created.join(', ')}` : 'already present';
   print(`Demo users ${DEMO_USERNAMES.join(', ')} with password "${DEMO_PASSWORD}" (${note}).`);
   print('  Turn demo users off with NODE_ENV=production or CHAT4ALL_DEMO_USERS=false.');
+}
+
+async function disableDemoUsers(hub: Hub): Promise<void> {
+  const disabled = await hub.disableDemoUsers.disable();
+  if (disabled.length === 0) return;
+  warn(
+    `disabled demo users ${disabled.join(', ')}: their password "${DEMO_PASSWORD}" is published, and NODE_ENV=production ` +
+      'never lets them log in. Their data stays; create real users with: chat4all user add <username>',
+  );
 }
 
 /** Stops roles in order (API first, so nothing new comes in), then closes the bus and the store. */

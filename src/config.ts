@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
+import { secretWeakness } from './domain/secret-rules.ts';
 
 export interface S3Config {
   endpoint: string;
@@ -17,6 +18,8 @@ export type StorageConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & S3
 
 /** Everything the hub can be told from outside. Only this module reads the environment. */
 export interface Config {
+  /** NODE_ENV=production: weak secrets and demo users are refused. */
+  production: boolean;
   host: string;
   port: number;
   dataDir: string;
@@ -31,7 +34,10 @@ export interface Config {
   demoUsers: boolean;
   bcryptRounds: number;
   tokenTtlSeconds: number;
+  /** The key new tokens are signed with; undefined: the one generated and kept in the database. */
   tokenSecret: string | undefined;
+  /** Earlier keys, still accepted for verification during a rotation. */
+  tokenPreviousSecrets: string[];
   busPartitions: number;
   outboxPartitions: number;
   pollIntervalMs: number;
@@ -69,6 +75,8 @@ export interface Config {
   cleanupIntervalSeconds: number;
   /** What the V8 flags of the API and of the embedded database favour (runtime-flags.ts). */
   tuneFor: Tuning;
+  /** Settings that work but should not (weak secrets outside production), for the start-up output. */
+  warnings: string[];
 }
 
 export type Tuning = 'memory' | 'throughput';
@@ -90,8 +98,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
   const env = nonEmpty(rawEnv);
   const production = env.NODE_ENV === 'production';
   const dataDir = path.resolve(env.CHAT4ALL_DATA_DIR ?? 'data');
+  const warnings: string[] = [];
   return {
-    host: env.HOST ?? '0.0.0.0',
+    production,
+    // A developer's hub answers this machine only; in production (a container) it listens on every interface.
+    host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: integer(env, 'PORT', 8000, 0, 65535),
     dataDir,
     databaseUrl: env.DATABASE_URL,
@@ -99,10 +110,15 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     logLevel: env.LOG_LEVEL ?? 'info',
-    demoUsers: boolean(env, 'CHAT4ALL_DEMO_USERS', !production),
+    demoUsers: demoUsers(env, production),
     bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
-    tokenSecret: env.CHAT4ALL_TOKEN_SECRET,
+    tokenSecret: checkedSecret('CHAT4ALL_TOKEN_SECRET', env.CHAT4ALL_TOKEN_SECRET, production, warnings),
+    tokenPreviousSecrets: (env.CHAT4ALL_TOKEN_PREVIOUS_SECRETS ?? '')
+      .split(',')
+      .map((secret) => secret.trim())
+      .filter(Boolean)
+      .map((secret) => checkedSecret('CHAT4ALL_TOKEN_PREVIOUS_SECRETS', secret, production, warnings)),
     busPartitions: integer(env, 'CHAT4ALL_PARTITIONS', 6, 1, 256),
     outboxPartitions: integer(env, 'CHAT4ALL_OUTBOX_PARTITIONS', 6, 1, 256),
     // With a database server, writers are often other processes that cannot wake a poller: poll often (cheap).
@@ -137,7 +153,30 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     uploadMaxAgeSeconds: integer(env, 'CHAT4ALL_UPLOAD_MAX_AGE_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     cleanupIntervalSeconds: integer(env, 'CHAT4ALL_CLEANUP_INTERVAL_SECONDS', 600, 1, 24 * 3600),
     tuneFor: runtimeSettings(env).tuneFor,
+    warnings,
   };
+}
+
+/**
+ * A weak signing secret lets anyone sign tokens for any user: production refuses to start with one, elsewhere it
+ * is a warning. An unset secret is fine: the hub then generates 32 random bytes and keeps them in the database.
+ */
+function checkedSecret<T extends string | undefined>(name: string, secret: T, production: boolean, warnings: string[]): T {
+  const weakness = secret === undefined ? undefined : secretWeakness(secret);
+  if (weakness === undefined) return secret;
+  const advice = 'use 32 or more random bytes, e.g. openssl rand -base64 48';
+  if (production) throw new ConfigError(`${name} ${weakness}: NODE_ENV=production refuses it; ${advice}`);
+  warnings.push(`${name} ${weakness}: anyone who guesses it can sign tokens for any user, and NODE_ENV=production would refuse it; ${advice}`);
+  return secret;
+}
+
+/** Demo users have a published password: production never has them (it disables those it finds, see commands.ts). */
+function demoUsers(env: Env, production: boolean): boolean {
+  const on = boolean(env, 'CHAT4ALL_DEMO_USERS', !production);
+  if (on && production) {
+    throw new ConfigError('CHAT4ALL_DEMO_USERS=true is refused with NODE_ENV=production: demo users have a published password');
+  }
+  return on;
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

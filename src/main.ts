@@ -14,6 +14,7 @@ import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
 import { CleanupUploads } from './app/cleanup-uploads.ts';
 import { CompleteUpload } from './app/complete-upload.ts';
+import { DisableDemoUsers } from './app/disable-demo-users.ts';
 import { FileAvailability } from './app/file-availability.ts';
 import { FileDownloads } from './app/file-downloads.ts';
 import { FileUploads } from './app/file-uploads.ts';
@@ -49,6 +50,7 @@ export interface Hub {
   channels: Map<string, ChannelConnector>;
   tokens: TokenCodec;
   registerUser: RegisterUser;
+  disableDemoUsers: DisableDemoUsers;
   authenticate: Authenticate;
   directory: UserDirectory;
   conversations: Conversations;
@@ -104,8 +106,10 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
   ].join(', ');
 
+  // Unset, the secret is 32 random bytes generated once and shared through the database by every process on it.
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
-  const tokens = new TokenCodec(secret, config.tokenTtlSeconds);
+  const previousSecrets = config.tokenPreviousSecrets;
+  const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
   const channelEvents = new RecordChannelEvents(store.ledger);
@@ -134,6 +138,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     identities: new Identities(store.identities, [...channels.keys()]),
     tokens,
     registerUser: new RegisterUser(store.users, hasher),
+    disableDemoUsers: new DisableDemoUsers(store.users, hasher),
     authenticate: new Authenticate(store.users, hasher, tokens),
     directory: new UserDirectory(store.users),
     conversations,
@@ -149,7 +154,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.ledger, conversations),
     storage,
-    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret), { chunkSize: config.fileChunkSize, urlTtlMs }),
+    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), { chunkSize: config.fileChunkSize, urlTtlMs }),
     completeUpload: new CompleteUpload(store.files, storage),
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
     fileAvailability: new FileAvailability(store.files, storage),

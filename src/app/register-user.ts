@@ -13,17 +13,24 @@ export class RegisterUser {
   }
 
   async register(username: string, password: string): Promise<User> {
-    checkNewCredentials(username, password);
-    const passwordHash = await this.#hasher.hash(password);
-    return this.#users.create({ userId: randomUUID(), username, passwordHash });
+    return this.#create(username, password, false);
   }
 
-  /** Creates whichever of user1…user5 (password123) does not exist yet; returns the usernames created. */
+  /**
+   * Creates whichever of user1…user5 (password123) does not exist yet, marked as demo users so that a production
+   * start disables them; returns the usernames created.
+   */
   async seedDemoUsers(): Promise<string[]> {
     const missing: string[] = [];
     for (const name of DEMO_USERNAMES) if (!(await this.#users.findByUsername(name))) missing.push(name);
-    await Promise.all(missing.map((name) => this.register(name, DEMO_PASSWORD)));
+    await Promise.all(missing.map((name) => this.#create(name, DEMO_PASSWORD, true)));
     return missing;
+  }
+
+  async #create(username: string, password: string, demo: boolean): Promise<User> {
+    checkNewCredentials(username, password);
+    const passwordHash = await this.#hasher.hash(password);
+    return this.#users.create({ userId: randomUUID(), username, passwordHash, demo });
   }
 }
 

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 
 export interface TokenClaims {
@@ -7,18 +7,31 @@ export interface TokenClaims {
   expiresAt: Date;
 }
 
-const HEADER = base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+/** One signing key and the exact JWT header the hub writes for it. */
+interface TokenKey {
+  kid: string;
+  header: string;
+  secret: Buffer;
+}
 
 /**
  * Bearer tokens are HS256 JWTs signed with a secret every process shares, so checking one costs an HMAC
  * and no database round trip.
+ *
+ * Keys rotate: the current secret signs, previous ones still verify. Each token names its key in the header's
+ * `kid`, derived from the key itself so nobody has to configure ids, and verification uses that key alone.
  */
 export class TokenCodec {
-  readonly #secret: Buffer;
+  readonly #current: TokenKey;
+  /** By the exact header text: a header the hub did not write (another alg, no kid, an unknown kid) finds nothing. */
+  readonly #byHeader: Map<string, TokenKey>;
   readonly #ttlSeconds: number;
 
-  constructor(secret: string, ttlSeconds: number) {
-    this.#secret = Buffer.from(secret, 'utf8');
+  constructor(secret: string, ttlSeconds: number, previousSecrets: readonly string[] = []) {
+    this.#current = tokenKey(secret);
+    this.#byHeader = new Map([this.#current, ...previousSecrets.map(tokenKey)].map((key) => [key.header, key]));
+    // Keeps the current key if a previous one equals it.
+    this.#byHeader.set(this.#current.header, this.#current);
     this.#ttlSeconds = ttlSeconds;
   }
 
@@ -26,19 +39,26 @@ export class TokenCodec {
     return this.#ttlSeconds;
   }
 
+  /** The `kid` tokens are issued with now. */
+  get keyId(): string {
+    return this.#current.kid;
+  }
+
   /** The token is valid for at least the configured lifetime: its expiry is rounded up to the second. */
   issue(userId: string, username: string, now = new Date()): { token: string; claims: TokenClaims } {
     const issuedAt = Math.floor(now.getTime() / 1000);
     const exp = Math.ceil(now.getTime() / 1000) + this.#ttlSeconds;
+    const { header } = this.#current;
     const body = base64url(JSON.stringify({ sub: userId, name: username, iat: issuedAt, exp }));
-    const token = `${HEADER}.${body}.${this.#sign(`${HEADER}.${body}`)}`;
+    const token = `${header}.${body}.${sign(this.#current, `${header}.${body}`)}`;
     return { token, claims: { userId, username, expiresAt: new Date(exp * 1000) } };
   }
 
   verify(token: string, now = new Date()): TokenClaims {
     const [header, body, signature, extra] = token.split('.');
-    if (header !== HEADER || !body || !signature || extra !== undefined) throw invalid();
-    const expected = Buffer.from(this.#sign(`${header}.${body}`));
+    const key = header === undefined ? undefined : this.#byHeader.get(header);
+    if (!key || !body || !signature || extra !== undefined) throw invalid();
+    const expected = Buffer.from(sign(key, `${header}.${body}`));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw invalid();
     const claims = parseClaims(body);
@@ -47,10 +67,23 @@ export class TokenCodec {
     }
     return claims;
   }
+}
 
-  #sign(input: string): string {
-    return createHmac('sha256', this.#secret).update(input).digest('base64url');
-  }
+/**
+ * A key's id: the first 8 bytes of its SHA-256, base64url. It tells keys apart and reveals nothing usable about a
+ * strong key (a token already allows offline guessing of a weak one).
+ */
+export function keyId(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest().subarray(0, 8).toString('base64url');
+}
+
+function tokenKey(secret: string): TokenKey {
+  const kid = keyId(secret);
+  return { kid, header: base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT', kid })), secret: Buffer.from(secret, 'utf8') };
+}
+
+function sign(key: TokenKey, input: string): string {
+  return createHmac('sha256', key.secret).update(input).digest('base64url');
 }
 
 function parseClaims(body: string): TokenClaims {

@@ -1,9 +1,15 @@
+import type { AddressInfo } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { LiveEvents } from '../app/live-events.ts';
 import { buildHttpServer } from '../http/server.ts';
 import type { Hub } from '../main.ts';
+import { listeningUrls } from './listening-urls.ts';
 import type { RunningRole } from './role.ts';
 
-/** Serves the REST API. Prints the address it listens on, so scripts and tests can find a random port. */
+/**
+ * Serves the REST API. Prints every address it listens on; scripts and tests find a random port in the first line,
+ * which names an address of this machine.
+ */
 export async function startApi(hub: Hub, print: (line: string) => void): Promise<RunningRole> {
   const liveEvents = new LiveEvents(hub.store.userEvents);
   await liveEvents.start();
@@ -24,12 +30,10 @@ export async function startApi(hub: Hub, print: (line: string) => void): Promise
     hub.log.child({ role: 'api' }),
   );
   await app.listen({ host: hub.config.host, port: hub.config.port });
-  const address = app.server.address();
-  const port = typeof address === 'object' && address ? address.port : hub.config.port;
-  const { host: bound } = hub.config;
-  // Listening on every interface: show the address a person on this machine would type.
-  const host = ['0.0.0.0', '::'].includes(bound) ? 'localhost' : bound.includes(':') ? `[${bound}]` : bound;
-  print(`Chat4All API listening on http://${host}:${port} (docs at /docs, ReDoc at /redoc)`);
+  const bound = app.addresses().filter((address): address is AddressInfo => typeof address === 'object');
+  const [first, ...others] = listeningUrls(bound, networkInterfaces());
+  // One write: whoever reads the first line finds the others with it.
+  print([`Chat4All API listening on ${first} (docs at /docs, ReDoc at /redoc)`, ...others.map((url) => `  and on ${url}`)].join('\n'));
   return {
     name: 'api',
     stop: async () => {

@@ -14,6 +14,18 @@ export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_T
  */
 export const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test', CHAT4ALL_TUNE_FOR: 'throughput' };
 
+/** A command that exited before its output matched `ready`: its exit code and everything it printed. */
+export class ExitedBeforeStart extends Error {
+  readonly code: number | NodeJS.Signals | null;
+  readonly output: string;
+
+  constructor(name: string, code: number | NodeJS.Signals | null, output: string) {
+    super(`${name} exited (${code}) before it started:\n${output}`);
+    this.code = code;
+    this.output = output;
+  }
+}
+
 /**
  * One `chat4all` command in a child process, with everything it prints collected, started once its output
  * matches `ready`. The runner's own service settings never leak in: `env` says which state it uses.
@@ -54,16 +66,17 @@ export class HubChild {
         clearTimeout(timer);
         child.stdout!.off('data', onData);
         child.stderr!.off('data', onData);
-        child.off('exit', onExit);
+        child.off('close', onExit);
         resolve(found);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         clearTimeout(timer);
-        reject(new Error(`${name} exited (${code ?? signal}) before it started:\n${output.text}`));
+        reject(new ExitedBeforeStart(name, code ?? signal, output.text));
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('exit', onExit);
+      // 'close', not 'exit': it comes once stdout and stderr are drained, so the output is whole.
+      child.once('close', onExit);
     });
     return { child, output, match };
   }

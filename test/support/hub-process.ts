@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { HubChild } from './hub-child.ts';
+import { ExitedBeforeStart, HubChild } from './hub-child.ts';
 import { seedCluster } from './pglite-template.ts';
 import { deleteBucket, s3Env } from './s3-buckets.ts';
 import { createDatabase, deleteTopics, distributedState, dropDatabase, type TestMode } from './test-modes.ts';
@@ -71,6 +71,22 @@ export class HubProcess extends HubChild {
     const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
     const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/);
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
+  }
+
+  /**
+   * Starts a hub that should refuse to: resolves with its exit code and output once it exits. One that starts
+   * listening instead is stopped, and the promise rejects. Give `dataDir` (removing it is the caller's part).
+   */
+  static async refusal(options: HubOptions & { dataDir: string }): Promise<{ code: number | NodeJS.Signals | null; output: string }> {
+    let hub: HubProcess;
+    try {
+      hub = await HubProcess.start(options);
+    } catch (error) {
+      if (error instanceof ExitedBeforeStart) return { code: error.code, output: error.output };
+      throw error;
+    }
+    await hub.kill('SIGTERM');
+    throw new Error(`the hub started (${hub.url}) where it should have refused to; its output:\n${hub.output.slice(-4_000)}`);
   }
 
   /**

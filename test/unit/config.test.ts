@@ -20,8 +20,17 @@ describe('loadConfig defaults', () => {
     assert.equal(loadConfig({}).port, 8000);
   });
 
-  it('listens on host 0.0.0.0', () => {
-    assert.equal(loadConfig({}).host, '0.0.0.0');
+  it('listens on 127.0.0.1 only outside production: a developer\'s hub is not reachable from the network', () => {
+    assert.equal(loadConfig({}).host, '127.0.0.1');
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).host, '127.0.0.1');
+  });
+
+  it('listens on every interface (0.0.0.0) in production, where it runs in a container', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).host, '0.0.0.0');
+  });
+
+  it('treats an empty HOST as unset', () => {
+    assert.equal(loadConfig({ HOST: '' }).host, '127.0.0.1');
   });
 
   it('keeps data in ./data, resolved to an absolute path', () => {
@@ -68,13 +77,21 @@ describe('loadConfig defaults', () => {
   });
 });
 
+describe('loadConfig knows production', () => {
+  it('is production with NODE_ENV=production only', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production' }).production, true);
+    for (const value of ['development', 'test', 'Production', '']) assert.equal(loadConfig({ NODE_ENV: value }).production, false, value);
+  });
+});
+
 describe('loadConfig from the environment', () => {
   it('reads PORT', () => {
     assert.equal(loadConfig({ PORT: '9090' }).port, 9090);
   });
 
   it('reads HOST', () => {
-    assert.equal(loadConfig({ HOST: '127.0.0.1' }).host, '127.0.0.1');
+    assert.equal(loadConfig({ HOST: '0.0.0.0' }).host, '0.0.0.0');
+    assert.equal(loadConfig({ HOST: '192.0.2.7', NODE_ENV: 'production' }).host, '192.0.2.7');
   });
 
   it('resolves a relative CHAT4ALL_DATA_DIR against the working directory', () => {
@@ -89,8 +106,12 @@ describe('loadConfig from the environment', () => {
     assert.equal(loadConfig({ CHAT4ALL_DEMO_USERS: 'false' }).demoUsers, false);
   });
 
-  it('turns demo users on in production with CHAT4ALL_DEMO_USERS=true', () => {
-    assert.equal(loadConfig({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'true' }).demoUsers, true);
+  it('refuses CHAT4ALL_DEMO_USERS=true in production (demo users have a published password)', () => {
+    assertConfigError({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'true' }, 'CHAT4ALL_DEMO_USERS');
+  });
+
+  it('accepts CHAT4ALL_DEMO_USERS=false in production', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', CHAT4ALL_DEMO_USERS: 'false' }).demoUsers, false);
   });
 
   it('reads booleans case-insensitively (FALSE, Off, No, 0)', () => {
@@ -101,6 +122,72 @@ describe('loadConfig from the environment', () => {
 
   it('reads the token secret', () => {
     assert.equal(loadConfig({ CHAT4ALL_TOKEN_SECRET: 's3cret' }).tokenSecret, 's3cret');
+  });
+
+  it('reads previous token secrets, comma-separated, trimmed, empty entries dropped', () => {
+    const config = loadConfig({ CHAT4ALL_TOKEN_PREVIOUS_SECRETS: ` ${STRONG_A} ,,${STRONG_B}` });
+    assert.deepEqual(config.tokenPreviousSecrets, [STRONG_A, STRONG_B]);
+    assert.deepEqual(loadConfig({}).tokenPreviousSecrets, []);
+  });
+});
+
+const STRONG_A = 'Zr0m6b1Q9mVv3x8kq2B7yJc4Tn5Lw0Pe';
+const STRONG_B = 'another-random-enough-secret-of-40-bytes!';
+
+describe('token secrets in production (NODE_ENV=production)', () => {
+  const production = (env: Record<string, string>) => ({ NODE_ENV: 'production', ...env });
+
+  it('refuses a CHAT4ALL_TOKEN_SECRET under 32 bytes', () => {
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: 'a' }), 'CHAT4ALL_TOKEN_SECRET');
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A.slice(1) }), 'CHAT4ALL_TOKEN_SECRET');
+  });
+
+  it('counts bytes, not characters: 16 two-byte characters are enough', () => {
+    assert.equal(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: 'é'.repeat(16) })).tokenSecret, 'é'.repeat(16));
+  });
+
+  it('refuses known placeholders whatever their case', () => {
+    for (const placeholder of ['change-me-to-a-long-random-string', 'CHANGE-ME-TO-A-LONG-RANDOM-STRING', 'changeme', 'Secret', 'change-me']) {
+      assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: placeholder }), 'CHAT4ALL_TOKEN_SECRET');
+    }
+  });
+
+  it('never repeats the refused secret in the message', () => {
+    assert.throws(
+      () => loadConfig(production({ CHAT4ALL_TOKEN_SECRET: 'change-me-to-a-long-random-string' })),
+      (error: unknown) => error instanceof ConfigError && !error.message.includes('change-me-to-a-long-random-string'),
+    );
+  });
+
+  it('accepts a secret of 32 bytes or more', () => {
+    assert.equal(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A })).tokenSecret, STRONG_A);
+  });
+
+  it('accepts no secret at all: the hub generates one and keeps it in the database', () => {
+    assert.equal(loadConfig(production({})).tokenSecret, undefined);
+  });
+
+  it('refuses a weak previous secret, naming CHAT4ALL_TOKEN_PREVIOUS_SECRETS', () => {
+    assertConfigError(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A, CHAT4ALL_TOKEN_PREVIOUS_SECRETS: `${STRONG_B},short` }), 'CHAT4ALL_TOKEN_PREVIOUS_SECRETS');
+    assertConfigError(production({ CHAT4ALL_TOKEN_PREVIOUS_SECRETS: 'changeme' }), 'CHAT4ALL_TOKEN_PREVIOUS_SECRETS');
+  });
+
+  it('has no warnings with strong secrets', () => {
+    assert.deepEqual(loadConfig(production({ CHAT4ALL_TOKEN_SECRET: STRONG_A, CHAT4ALL_TOKEN_PREVIOUS_SECRETS: STRONG_B })).warnings, []);
+  });
+});
+
+describe('token secrets outside production', () => {
+  it('accepts a weak secret with a warning naming the variable', () => {
+    const config = loadConfig({ CHAT4ALL_TOKEN_SECRET: 'a', CHAT4ALL_TOKEN_PREVIOUS_SECRETS: 'changeme' });
+    assert.equal(config.tokenSecret, 'a');
+    assert.equal(config.warnings.length, 2);
+    assert.match(config.warnings[0]!, /CHAT4ALL_TOKEN_SECRET/);
+    assert.match(config.warnings[1]!, /CHAT4ALL_TOKEN_PREVIOUS_SECRETS/);
+  });
+
+  it('has no warnings by default', () => {
+    assert.deepEqual(loadConfig({}).warnings, []);
   });
 });
 

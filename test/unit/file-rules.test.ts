@@ -66,6 +66,20 @@ describe('ChunkUrlSigner', () => {
     rejects(ErrorCodes.UPLOAD_URL_INVALID, () => signer.verify({ fileId, chunkId: 3, ...signed, signature: 'zz' }));
   });
 
+  it('accepts a URL signed with a previous secret kept for verification, and signs with the current one', () => {
+    const before = signer.url(fileId, 2, new Date(Date.now() + 60_000));
+    const rotated = new ChunkUrlSigner('a new secret', ['a secret']);
+    rotated.verify({ fileId, chunkId: 2, ...parse(before) });
+    const after = parse(rotated.url(fileId, 2, new Date(Date.now() + 60_000)));
+    new ChunkUrlSigner('a new secret').verify({ fileId, chunkId: 2, ...after });
+    rejects(ErrorCodes.UPLOAD_URL_INVALID, () => signer.verify({ fileId, chunkId: 2, ...after }));
+  });
+
+  it('refuses a URL of a previous secret once that secret is dropped', () => {
+    const before = parse(signer.url(fileId, 2, new Date(Date.now() + 60_000)));
+    rejects(ErrorCodes.UPLOAD_URL_INVALID, () => new ChunkUrlSigner('a new secret').verify({ fileId, chunkId: 2, ...before }));
+  });
+
   it('refuses its own URL once expired', () => {
     const signed = parse(signer.url(fileId, 0, new Date(Date.now() + 1_000)));
     rejects(ErrorCodes.UPLOAD_URL_EXPIRED, () => signer.verify({ fileId, chunkId: 0, ...signed }, Date.now() + 2_000));

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
+import { createHash, createHmac } from 'node:crypto';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { TokenCodec } from '../../src/app/token-codec.ts';
+import { keyId, TokenCodec } from '../../src/app/token-codec.ts';
 import { DomainError, ErrorCodes, type ErrorCode } from '../../src/domain/errors.ts';
 
 const SECRET = 'test-secret-0123456789';
@@ -215,6 +215,80 @@ describe('TokenCodec.verify rejects forged tokens with TOKEN_INVALID', () => {
         assertInvalid(token.slice(0, index) + replacement + token.slice(index + 1));
       }),
     );
+  });
+});
+
+describe('TokenCodec key ids and rotation', () => {
+  const OLD = 'the-previous-key-0123456789abcdef-0123456789';
+  const NEW = 'the-current-key-0123456789abcdef-0123456789a';
+  const header = (token: string) => JSON.parse(Buffer.from(parts(token)[0], 'base64url').toString('utf8'));
+
+  it('names its key in the header: alg HS256, typ JWT, kid = first 8 bytes of the key\'s SHA-256 in base64url', () => {
+    const { token } = codec.issue('u', 'alice', NOW);
+    const expectedKid = createHash('sha256').update(SECRET).digest().subarray(0, 8).toString('base64url');
+    assert.deepEqual(header(token), { alg: 'HS256', typ: 'JWT', kid: expectedKid });
+    assert.equal(keyId(SECRET), expectedKid);
+    assert.equal(codec.keyId, expectedKid);
+  });
+
+  it('gives different keys different ids, and the same key the same id', () => {
+    assert.notEqual(keyId(OLD), keyId(NEW));
+    assert.equal(new TokenCodec(NEW, TTL).keyId, new TokenCodec(NEW, 1).keyId);
+  });
+
+  it('signs with the current key and still verifies tokens of a previous key', () => {
+    const before = new TokenCodec(OLD, TTL).issue('u', 'alice', NOW).token;
+    const rotated = new TokenCodec(NEW, TTL, [OLD]);
+    assert.equal(rotated.verify(before, NOW).username, 'alice');
+    const after = rotated.issue('u', 'alice', NOW).token;
+    assert.equal(header(after).kid, keyId(NEW));
+    assert.equal(new TokenCodec(NEW, TTL).verify(after, NOW).username, 'alice', 'a new token needs the current key only');
+  });
+
+  it('refuses a previous key\'s token once that key is dropped', () => {
+    const before = new TokenCodec(OLD, TTL).issue('u', 'alice', NOW).token;
+    assertInvalid(before, new TokenCodec(NEW, TTL));
+  });
+
+  it('still expires a previous key\'s token at its own time', () => {
+    const { token, claims } = new TokenCodec(OLD, TTL).issue('u', 'alice', NOW);
+    assertCode(ErrorCodes.TOKEN_EXPIRED, () => new TokenCodec(NEW, TTL, [OLD]).verify(token, claims.expiresAt));
+  });
+
+  it('refuses a token without kid, even when signed with a key it has', () => {
+    const body = b64({ sub: 'u', name: 'alice', iat: 0, exp: 4_102_444_800 });
+    assertInvalid(resign(`${b64({ alg: 'HS256', typ: 'JWT' })}.${body}`));
+  });
+
+  it('refuses a token with an unknown kid, signed with a key it has', () => {
+    const body = b64({ sub: 'u', name: 'alice', iat: 0, exp: 4_102_444_800 });
+    assertInvalid(resign(`${b64({ alg: 'HS256', typ: 'JWT', kid: keyId('some other key') })}.${body}`));
+  });
+
+  it('refuses a token whose kid names a previous key but which is signed with another key', () => {
+    const rotated = new TokenCodec(NEW, TTL, [OLD]);
+    const body = b64({ sub: 'u', name: 'alice', iat: 0, exp: 4_102_444_800 });
+    const headerAndBody = `${b64({ alg: 'HS256', typ: 'JWT', kid: keyId(OLD) })}.${body}`;
+    const signedWithNew = createHmac('sha256', NEW).update(headerAndBody).digest('base64url');
+    assertInvalid(`${headerAndBody}.${signedWithNew}`, rotated);
+  });
+
+  it('refuses a token forged with a key it does not have, whatever its header says', () => {
+    const forger = 'an attacker key, long enough to pass any length rule';
+    const body = b64({ sub: 'u', name: 'alice', iat: 0, exp: 4_102_444_800 });
+    for (const forgedHeader of [
+      { alg: 'HS256', typ: 'JWT' },
+      { alg: 'HS256', typ: 'JWT', kid: keyId(forger) },
+      { alg: 'HS256', typ: 'JWT', kid: keyId(SECRET) },
+    ]) {
+      const headerAndBody = `${b64(forgedHeader)}.${body}`;
+      assertInvalid(`${headerAndBody}.${createHmac('sha256', forger).update(headerAndBody).digest('base64url')}`);
+    }
+  });
+
+  it('accepts the same key listed as current and previous', () => {
+    const codecWithDuplicate = new TokenCodec(NEW, TTL, [NEW, OLD]);
+    assert.equal(codecWithDuplicate.verify(codecWithDuplicate.issue('u', 'alice', NOW).token, NOW).username, 'alice');
   });
 });
 

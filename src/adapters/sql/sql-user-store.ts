@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { DomainError, ErrorCodes } from '../../domain/errors.ts';
-import type { User, UserStore, UserWithPassword } from '../../ports/user-store.ts';
+import type { DemoCandidate, User, UserStore, UserWithPassword } from '../../ports/user-store.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import type { Db } from './sql-database.ts';
 
@@ -9,6 +9,7 @@ interface UserRow {
   username: string;
   password_hash: string;
   is_active: boolean;
+  is_demo: boolean;
   created_at: Date;
 }
 
@@ -47,10 +48,11 @@ export class SqlUserStore implements UserStore {
     return { users: rows.map(toUser), total: Number(total) };
   }
 
-  async create(user: { userId: string; username: string; passwordHash: string }): Promise<User> {
+  async create(user: { userId: string; username: string; passwordHash: string; demo?: boolean }): Promise<User> {
     try {
       const { rows } = await sql<UserRow>`
-        INSERT INTO users (id, username, password_hash) VALUES (${user.userId}, ${user.username}, ${user.passwordHash})
+        INSERT INTO users (id, username, password_hash, is_demo)
+        VALUES (${user.userId}, ${user.username}, ${user.passwordHash}, ${user.demo ?? false})
         RETURNING *`.execute(this.#db);
       return toUser(rows[0]!);
     } catch (error) {
@@ -59,6 +61,18 @@ export class SqlUserStore implements UserStore {
       }
       throw error;
     }
+  }
+
+  async activeDemoCandidates(usernames: readonly string[]): Promise<DemoCandidate[]> {
+    const { rows } = await sql<UserRow>`
+      SELECT * FROM users WHERE is_active AND (is_demo OR username = ANY(${[...usernames]}::text[]))
+      ORDER BY username`.execute(this.#db);
+    return rows.map((row) => ({ userId: row.id, username: row.username, passwordHash: row.password_hash, markedDemo: row.is_demo }));
+  }
+
+  async deactivate(userIds: readonly string[]): Promise<void> {
+    if (userIds.length === 0) return;
+    await sql`UPDATE users SET is_active = false WHERE id = ANY(${[...userIds]}::uuid[]) AND is_active`.execute(this.#db);
   }
 
   async #count(filter: ReturnType<typeof sql>): Promise<number> {
