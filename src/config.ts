@@ -91,7 +91,7 @@ const nonEmpty = (rawEnv: Env): Env => Object.fromEntries(Object.entries(rawEnv)
 /** What a process's V8 flags depend on: read before anything else loads, since the command restarts itself with them. */
 export function runtimeSettings(rawEnv: Env = process.env): { embedded: boolean; tuneFor: Tuning } {
   const env = nonEmpty(rawEnv);
-  return { embedded: !env.DATABASE_URL, tuneFor: choice(env, 'CHAT4ALL_TUNE_FOR', ['memory', 'throughput'] as const, 'memory') };
+  return { embedded: !env.DATABASE_URL, tuneFor: choice(env, 'CHAT4ALL_TUNE_FOR', ['memory', 'throughput'] as const, 'throughput') };
 }
 
 export function loadConfig(rawEnv: Env = process.env): Config {

@@ -4,7 +4,8 @@ import { ConfigError, runtimeSettings } from './config.ts';
 /**
  * Flags V8 reads only when a process starts, so `chat4all` restarts itself with them (process.execve: the same
  * process, pid and standard streams, a fresh V8) before it loads anything else. With CHAT4ALL_TUNE_FOR=memory
- * (the default), what the 250 MB memory budget of the API (while it streams 2 GB files) needs:
+ * (an option; the default, throughput, runs with Node's own settings), what a 250 MB budget of the API while it
+ * streams 2 GB files needs:
  *
  * - `--max-semi-space-size=1` where the API runs: with Node's default young generation (semi-spaces of up to
  *   16 MiB and more) the 64 KiB buffers of file traffic piled up as 60-100 MB of garbage between collections.
@@ -18,7 +19,7 @@ import { ConfigError, runtimeSettings } from './config.ts';
  * - `--liftoff-only` where PGlite runs (embedded mode): V8's optimising compiler took some 500 MB for seconds while
  *   compiling PostgreSQL's WebAssembly after start-up, and the idle hub held 353 MiB with its code, 266 without.
  *
- * Each costs CPU: BENCHMARKS.md has the figures both ways; CHAT4ALL_TUNE_FOR=throughput runs without them.
+ * Each costs CPU (a quarter of the embedded hub's throughput): BENCHMARKS.md has the figures both ways.
  */
 const API_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit'];
 

@@ -357,12 +357,12 @@ describe('loadConfig: webhooks', () => {
 });
 
 describe('loadConfig: tuning', () => {
-  it('tunes for memory by default', () => {
-    assert.equal(loadConfig({}).tuneFor, 'memory');
+  it('tunes for throughput by default', () => {
+    assert.equal(loadConfig({}).tuneFor, 'throughput');
   });
 
-  it('reads CHAT4ALL_TUNE_FOR=throughput', () => {
-    assert.equal(loadConfig({ CHAT4ALL_TUNE_FOR: 'throughput' }).tuneFor, 'throughput');
+  it('reads CHAT4ALL_TUNE_FOR=memory', () => {
+    assert.equal(loadConfig({ CHAT4ALL_TUNE_FOR: 'memory' }).tuneFor, 'memory');
   });
 
   it('rejects an unknown tuning', () => {

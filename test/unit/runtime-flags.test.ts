@@ -2,11 +2,12 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runtimeFlags } from '../../src/runtime-flags.ts';
 
-const POSTGRES = { DATABASE_URL: 'postgres://127.0.0.1/test' };
+const MEMORY = { CHAT4ALL_TUNE_FOR: 'memory' };
+const POSTGRES = { ...MEMORY, DATABASE_URL: 'postgres://127.0.0.1/test' };
 
-describe('runtimeFlags', () => {
+describe('runtimeFlags (CHAT4ALL_TUNE_FOR=memory)', () => {
   it('gives the embedded hub (npm start) a small young generation, a slow-growing heap that counts external memory, and the baseline WebAssembly compiler', () => {
-    assert.deepEqual(runtimeFlags('start', {}), ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit', '--liftoff-only']);
+    assert.deepEqual(runtimeFlags('start', MEMORY), ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit', '--liftoff-only']);
   });
 
   it('gives the API on PostgreSQL only the small young generation and the slow-growing heap that counts external memory', () => {
@@ -24,11 +25,12 @@ describe('runtimeFlags', () => {
   });
 
   it('gives any command on the embedded database the baseline WebAssembly compiler', () => {
-    assert.deepEqual(runtimeFlags('user', {}), ['--liftoff-only']);
+    assert.deepEqual(runtimeFlags('user', MEMORY), ['--liftoff-only']);
   });
 
-  it('gives no flags with CHAT4ALL_TUNE_FOR=throughput', () => {
-    assert.deepEqual(runtimeFlags('start', { CHAT4ALL_TUNE_FOR: 'throughput' }), []);
+  it('gives no flags by default (CHAT4ALL_TUNE_FOR=throughput)', () => {
+    assert.deepEqual(runtimeFlags('start', {}), []);
+    assert.deepEqual(runtimeFlags('api', { DATABASE_URL: 'postgres://127.0.0.1/test' }), []);
   });
 
   it('leaves a bad CHAT4ALL_TUNE_FOR to the command, which reports it with the rest of the configuration', () => {
