@@ -10,10 +10,10 @@ import type { CircuitBreaker } from './circuit-breaker.ts';
 import { HandOverRecorder } from './hand-over-recorder.ts';
 
 /**
- * Hand-overs recorded per statement. A crash repeats at most twice this many per connector (their lines are printed
- * again: 16, under 1 % of 4,000 lines); larger chunks cost fewer statements.
+ * Hand-overs a connector may have under way or made and not recorded: what a crash makes it repeat at most (their
+ * lines are printed again; 16 is under 1 % of 4,000 lines).
  */
-export const HAND_OVER_CHUNK = 8;
+const UNRECORDED_HAND_OVERS = 16;
 
 export interface RetryPolicy {
   /** Tries per delivery, the first included. */
@@ -66,7 +66,7 @@ export class DeliverMessages {
     const order = new Map([...events.keys()].map((id, i) => [id, i]));
     pending.sort((a, b) => order.get(a.messageId)! - order.get(b.messageId)!);
     const byConversation = Map.groupBy(pending, ({ messageId }) => events.get(messageId)!.conversation_id);
-    const recorder = new HandOverRecorder(ledger, connector.name, HAND_OVER_CHUNK);
+    const recorder = new HandOverRecorder(ledger, connector.name, UNRECORDED_HAND_OVERS);
     await Promise.all(
       [...byConversation.values()].map(async (deliveries) => {
         for (const delivery of deliveries) {

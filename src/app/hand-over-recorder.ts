@@ -1,68 +1,72 @@
 import type { HandOver, LedgerStore } from '../ports/ledger-store.ts';
 
 /**
- * Records a connector's hand-overs in chunks as they are made, one chunk at a time, and lets no more than two
- * chunks' worth be made and not yet recorded. Those are the ones a crash makes the connector send again (a second
- * delivery line), so a crash repeats at most 2 × chunk hand-overs per connector, however large the batch, for one
- * statement per chunk.
+ * Records a connector's hand-overs as they are made, one statement at a time (group commit: while one records, the
+ * next hand-overs gather and go together), and lets no more than `limit` be under way or made and not recorded.
+ * Those are the ones a crash makes the connector send again (a second delivery line), so a crash repeats at most
+ * `limit` hand-overs per connector, however large the batch.
  */
 export class HandOverRecorder {
   readonly #ledger: LedgerStore;
   readonly #channel: string;
-  readonly #chunk: number;
+  readonly #limit: number;
   #waiting: HandOver[] = [];
-  /** Hand-overs under way or made and not recorded yet (waiting, queued or being recorded). */
+  /** Hand-overs under way, waiting or being recorded. */
   #unrecorded = 0;
-  #flushing: Promise<void> = Promise.resolve();
+  #flushing: Promise<void> | undefined;
   #failure: unknown;
   readonly #recorded: HandOver[] = [];
+  /** Senders waiting for room. */
+  #roomWaiters: Array<() => void> = [];
 
-  constructor(ledger: LedgerStore, channel: string, chunk: number) {
+  constructor(ledger: LedgerStore, channel: string, limit: number) {
     this.#ledger = ledger;
     this.#channel = channel;
-    this.#chunk = chunk;
-  }
-
-  /** The most hand-overs made and not recorded at any time: what a crash can make the connector repeat. */
-  get limit(): number {
-    return 2 * this.#chunk;
+    this.#limit = limit;
   }
 
   /** Resolves when a hand-over may be made: call before calling the channel, then add() what it answered. */
   async reserve(): Promise<void> {
-    while (this.#unrecorded >= this.limit && this.#failure === undefined) {
-      if (this.#waiting.length > 0) this.#flush();
-      await this.#flushing;
+    while (this.#unrecorded >= this.#limit && this.#failure === undefined) {
+      this.#flush();
+      await new Promise<void>((resolve) => this.#roomWaiters.push(resolve));
     }
     this.#unrecorded++;
   }
 
-  /** Takes a hand-over just made (after reserve()). */
+  /** Takes a hand-over just made (after reserve()); records it at once unless a recording is under way. */
   add(handOver: HandOver): void {
     this.#waiting.push(handOver);
-    if (this.#waiting.length >= this.#chunk) this.#flush();
+    this.#flush();
   }
 
   /** Records what is left; resolves with every hand-over recorded (one no longer pending is not), or rejects. */
   async done(): Promise<HandOver[]> {
-    if (this.#waiting.length > 0) this.#flush();
-    await this.#flushing;
+    while (this.#flushing || (this.#waiting.length > 0 && this.#failure === undefined)) {
+      this.#flush();
+      await this.#flushing;
+    }
     if (this.#failure !== undefined) throw this.#failure;
     return this.#recorded;
   }
 
   #flush(): void {
+    if (this.#flushing || this.#waiting.length === 0 || this.#failure !== undefined) return;
     const chunk = this.#waiting;
     this.#waiting = [];
-    this.#flushing = this.#flushing.then(async () => {
-      if (this.#failure !== undefined) return;
+    this.#flushing = (async () => {
       try {
         this.#recorded.push(...(await this.#ledger.recordHandOvers(this.#channel, chunk)));
       } catch (error) {
         this.#failure = error;
       } finally {
         this.#unrecorded -= chunk.length;
+        this.#flushing = undefined;
+        const waiters = this.#roomWaiters;
+        this.#roomWaiters = [];
+        for (const wake of waiters) wake();
+        this.#flush();
       }
-    });
+    })();
   }
 }

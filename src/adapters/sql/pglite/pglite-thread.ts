@@ -4,14 +4,13 @@
  * each get one. Queries, transactions and LISTENs come in as messages (pglite-protocol.ts).
  */
 import { parentPort, workerData, type MessagePort } from 'node:worker_threads';
-import type { Transaction } from '@electric-sql/pglite';
+import { PreparedStatements } from './pglite-prepared.ts';
 import { startPglite } from './pglite-start.ts';
 import { serializeError, type ThreadNotification, type ThreadReply, type ThreadRequest } from './pglite-protocol.ts';
 
 const ROLLBACK = Symbol('rollback');
 
 interface OpenTransaction {
-  tx: Transaction;
   finish(commit: boolean): void;
   done: Promise<void>;
 }
@@ -19,6 +18,7 @@ interface OpenTransaction {
 /** Opens the database in `dir` and answers the requests that come through `port`, until `close`. */
 async function serve(port: MessagePort, dir: string): Promise<void> {
   const pglite = await startPglite(dir);
+  const statements = new PreparedStatements(pglite);
   const transactions = new Map<number, OpenTransaction>();
   let nextTransaction = 1;
   const listeners = new Map<number, () => Promise<void>>();
@@ -33,8 +33,8 @@ async function serve(port: MessagePort, dir: string): Promise<void> {
       const decided = new Promise<boolean>((resolve) => (finish = resolve));
       // PGlite calls back only after awaiting its lock, so `done` is assigned by then.
       const done: Promise<void> = pglite
-        .transaction(async (tx) => {
-          transactions.set(id, { tx, finish, done });
+        .transaction(async () => {
+          transactions.set(id, { finish, done });
           started(id);
           if (!(await decided)) throw ROLLBACK;
         })
@@ -50,10 +50,8 @@ async function serve(port: MessagePort, dir: string): Promise<void> {
   async function handle(request: ThreadRequest): Promise<unknown> {
     switch (request.op) {
       case 'query': {
-        const target = request.tx === undefined ? pglite : transactions.get(request.tx)?.tx;
-        if (!target) throw new Error(`transaction ${request.tx} is not open`);
-        const { rows, affectedRows } = await target.query(request.sql, request.params, { rowMode: 'object' });
-        return { rows, affectedRows };
+        if (request.tx !== undefined && !transactions.has(request.tx)) throw new Error(`transaction ${request.tx} is not open`);
+        return statements.query(request.sql, request.params, request.tx !== undefined);
       }
       case 'begin':
         return begin();
