@@ -4,6 +4,7 @@ import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { EventSocket, type Frame } from '../support/event-socket.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { runCli } from '../support/run-cli.ts';
+import { strandReplayedDelivery } from '../support/stranded-replay.ts';
 import { testModes } from '../support/test-modes.ts';
 
 const settledStatuses = ['delivered', 'read', 'failed'];
@@ -21,11 +22,19 @@ async function sendMany(session: Session, conversations: string[], count: number
 
 const detail = async (session: Session, id: string) => (await session.get(`/v1/messages/${id}`)).body;
 
-const untilStatus = (session: Session, id: string, status: string, what = `message ${id} ${status}`) =>
-  waitFor(async () => {
-    const found = await detail(session, id);
-    return found.status === status && found;
-  }, { what });
+/** Waits for the message to reach `status`; a timeout says which status it was left in. */
+async function untilStatus(session: Session, id: string, status: string, what = `message ${id} ${status}`): Promise<any> {
+  let last: string | undefined;
+  try {
+    return await waitFor(async () => {
+      const found = await detail(session, id);
+      last = found.status;
+      return found.status === status && found;
+    }, { what });
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the message stayed ${last}`);
+  }
+}
 
 /** A deployment where every Instagram send fails: two attempts, then the delivery is failed and dead-lettered. */
 const instagramDown = { CHAT4ALL_MOCK_FAILURE_RATE: 'instagram=1', CHAT4ALL_CONNECTOR_MAX_ATTEMPTS: '2', CHAT4ALL_CONNECTOR_BACKOFF_MS: '10' };
@@ -128,6 +137,44 @@ for (const mode of testModes) describe(`connectors under failure [${mode}]`, () 
       await waitFor(async () => working.linesWith(`INFO: Mensagem ${messageId} enviada para o usuário ${bobId} no Instagram`).length === 1, {
         what: 'the Instagram line after the replay',
       });
+    } finally {
+      await working.kill('SIGTERM');
+      await HubProcess.removeState(dataDir, mode);
+    }
+  });
+
+  it('finishes, when run again, a replay that stopped between putting a delivery back and dispatching it', async () => {
+    const dataDir = await HubProcess.freshDataDir(mode, 'chat4all-dlq-stranded-');
+    let messageId: string;
+    let bobId: string;
+    const failing = await HubProcess.start({ mode, dataDir, env: instagramDown });
+    try {
+      const client = new ApiClient(failing.url);
+      const [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+      bobId = bob.userId;
+      const conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+      messageId = (await sendMany(alice, [conversation], 1, ['instagram']))[0]!;
+      await untilStatus(alice, messageId, 'failed');
+    } finally {
+      await failing.kill('SIGTERM');
+    }
+    // The old replay committed this and crashed before publishing: pending, in_transit, nothing on the bus.
+    await strandReplayedDelivery(dataDir, mode, messageId, 'instagram');
+
+    const replay = await runCli(dataDir, mode, ['dead-letters', 'replay', 'instagram']);
+    assert.equal(replay.code, 0, replay.stderr);
+
+    const working = await HubProcess.start({ mode, dataDir });
+    try {
+      const alice = await new ApiClient(working.url).login('user1');
+      const delivered = await untilStatus(alice, messageId, 'delivered', 'the stranded message delivered');
+      assert.deepEqual(delivered.status_history.map((s: { status: string }) => s.status), ['accepted', 'in_transit', 'failed', 'in_transit', 'delivered']);
+      assert.match(delivered.status_history[3].reason, /replayed/);
+      assert.deepEqual(delivered.deliveries[0].history.map((s: { status: string }) => s.status), ['pending', 'failed', 'pending', 'sent', 'delivered']);
+      await waitFor(async () => working.linesWith(`INFO: Mensagem ${messageId} enviada para o usuário ${bobId} no Instagram`).length === 1, {
+        what: 'the Instagram line after the replay',
+      });
+      assert.match(replay.stdout, /Replayed 1 dead-lettered instagram deliveries/, 'the pending delivery counts as replayed');
     } finally {
       await working.kill('SIGTERM');
       await HubProcess.removeState(dataDir, mode);
