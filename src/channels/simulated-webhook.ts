@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { DomainError, ErrorCodes, type FieldErrors } from '../domain/errors.ts';
+import { canonicalUuid } from '../domain/ids.ts';
 import {
   ChannelSignatureError,
   type ChannelStatusReport,
@@ -63,6 +64,7 @@ function message(item: unknown, path: string, fail: Fail): InboundChannelMessage
   const externalId = text(item.id, `${path}.id`, fail, 256);
   const from = text(item.from, `${path}.from`, fail, 256);
   const to = item.to === undefined ? undefined : text(item.to, `${path}.to`, fail, 256);
+  // case-insensitive like every UUID; the hub answers and stores it in lower case
   const conversationId = item.conversation_id;
   if (conversationId !== undefined && !(typeof conversationId === 'string' && UUID.test(conversationId))) {
     fail(`${path}.conversation_id`, 'must be a UUID');
@@ -75,7 +77,7 @@ function message(item: unknown, path: string, fail: Fail): InboundChannelMessage
     externalId,
     from,
     ...(to === undefined ? {} : { to }),
-    ...(typeof conversationId === 'string' ? { conversationId } : {}),
+    ...(typeof conversationId === 'string' ? { conversationId: canonicalUuid(conversationId) } : {}),
     text: body,
     at,
   }];

@@ -2,6 +2,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import addFormats from 'ajv-formats';
 import type { FastifySchemaCompiler } from 'fastify';
 import type { FieldErrors } from '../domain/errors.ts';
+import { canonicalizerOf } from './canonical-ids.ts';
 
 const shared = { allErrors: true, useDefaults: true, strict: false } as const;
 
@@ -13,11 +14,15 @@ const shared = { allErrors: true, useDefaults: true, strict: false } as const;
 const bodyAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: false }));
 const textAjv = addFormats.default(new Ajv({ ...shared, coerceTypes: true, removeAdditional: true }));
 
-/** Validates with Ajv and reports every bad field by path, plus text PostgreSQL cannot store. */
+/**
+ * Validates with Ajv and reports every bad field by path, plus text PostgreSQL cannot store; a valid request's ids
+ * are put in their canonical form (canonical-ids.ts), so handlers, answers, storage and logs see one form.
+ */
 export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, httpPart }) => {
   // Binary bodies arrive as streams and are checked while they stream (size, checksum), not here.
   if ((schema as { 'x-streamed'?: boolean })['x-streamed']) return (data: unknown) => ({ value: data });
   const validate: ValidateFunction = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
+  const canonicalize = canonicalizerOf(schema);
   return (data: unknown) => {
     const fields: FieldErrors = Object.create(null);
     if (!validate(data)) {
@@ -27,7 +32,7 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
       }
     }
     for (const field of unstorableText(data)) add(fields, field, 'contains a NUL character or an unpaired surrogate');
-    if (Object.keys(fields).length === 0) return { value: data };
+    if (Object.keys(fields).length === 0) return { value: canonicalize(data) };
     return { error: Object.assign(new Error('validation failed'), { validation: true, fieldErrors: fields }) };
   };
 };

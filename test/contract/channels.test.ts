@@ -190,6 +190,17 @@ for (const mode of testModes) describe(`inbound channel webhooks [${mode}]`, () 
     assert.equal(listed.body.total, 1, 'a webhook delivered twice makes one message');
   });
 
+  it('names the conversation of an inbound message in lower case, whatever case the channel sent its id in', async () => {
+    const conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+    const inbound = { messages: [{ id: `wamid.${randomUUID()}`, from: '+5511911110001', conversation_id: conversation.toUpperCase(), text: 'shouting' }] };
+    const response = await postChannelWebhook(client, 'whatsapp', inbound, SECRETS.whatsapp);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const [outcome] = response.body.messages;
+    assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
+    assert.equal(outcome.conversation_id, conversation);
+    assert.equal((await message(bob, outcome.message_id)).conversation_id, conversation);
+  });
+
   it('starts a private conversation for an inbound message addressed to another linked user', async () => {
     const inbound = { messages: [{ id: `wamid.${randomUUID()}`, from: '+5511911110003', to: '+5511911110001', text: 'hi alice' }] };
     const response = await postChannelWebhook(client, 'whatsapp', inbound, SECRETS.whatsapp);

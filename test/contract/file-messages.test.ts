@@ -70,7 +70,7 @@ for (const mode of testModes) describe(`file messages [${mode}, ${storageOf(mode
     assert.equal((await carol.download(fileId)).status, 200, 'carol sees it now, in the conversation it was forwarded to');
   });
 
-  it('marks the message failed, with the reason, when the object is gone from storage', async () => {
+  it('marks the message failed, with the reason, and logs it for the operator when the object is gone from storage (FR-029)', async () => {
     const fileId = await alice.uploaded(testFile());
     await new StorageProbe(hub).removeObject(fileId);
     const body = fileMessage(alice, privateId, fileId);
@@ -83,5 +83,16 @@ for (const mode of testModes) describe(`file messages [${mode}, ${storageOf(mode
     assert.equal(last.status, 'failed');
     assert.match(last.reason, new RegExp(`file ${fileId} is missing from storage`));
     assert.equal(hub.linesWith(String(body.message_id)).filter((line) => line.startsWith('INFO: Mensagem')).length, 0, 'nothing delivered');
+    // the router's warning (shown at the default level and at the tests' LOG_LEVEL=warn): one line naming both
+    const logged = await waitFor(async () => {
+      const lines = hub.linesWith(`file ${fileId} is missing from storage`).filter((line) => line.includes(String(body.message_id)));
+      return lines.length > 0 && lines;
+    }, { what: 'a log line naming the message and the missing file' });
+    assert.equal(logged.length, 1, logged.join('\n'));
+    const line = JSON.parse(logged[0]!);
+    assert.equal(line.level, 'warn');
+    assert.equal(line.message_id, body.message_id);
+    assert.equal(line.file_id, fileId);
+    assert.match(line.msg, new RegExp(`^Message ${body.message_id} failed: file ${fileId} is missing from storage`));
   });
 });

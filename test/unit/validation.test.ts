@@ -249,3 +249,43 @@ describe('validatorCompiler: deeply nested bodies', () => {
     assert.deepEqual(Object.keys(errors), [`meta.list.${'0.'.repeat(DEPTH)}0`]);
   });
 });
+
+describe('validatorCompiler: ids in their canonical form', () => {
+  const ID = '3F2B8C1E-6A4D-4E8B-9C7A-2D5E1F0A9B3C';
+  const id = ID.toLowerCase();
+  const uuid = { type: 'string', format: 'uuid' };
+  const schema = {
+    type: 'object',
+    properties: {
+      message_id: uuid,
+      name: { type: 'string' },
+      to: { type: ['string', 'null'], format: 'uuid' },
+      members: { type: 'array', items: uuid },
+      payload: { type: 'object', properties: { file_id: uuid, text: { type: 'string' } } },
+    },
+    additionalProperties: false,
+  };
+
+  it('lower-cases every uuid field, in nested objects and arrays, and leaves other strings as they are', () => {
+    const value = valueOf(check(schema, 'body', { message_id: ID, name: ID, to: ID, members: [ID, id], payload: { file_id: ID, text: ID } }));
+    assert.deepEqual(value, { message_id: id, name: ID, to: id, members: [id, id], payload: { file_id: id, text: ID } });
+  });
+
+  it('keeps a null id null and an absent one absent', () => {
+    assert.deepEqual(valueOf(check(schema, 'body', { to: null })), { to: null });
+  });
+
+  it('drops the urn:uuid: prefix the uuid format allows', () => {
+    assert.deepEqual(valueOf(check(schema, 'body', { message_id: `URN:UUID:${ID}` })), { message_id: id });
+  });
+
+  it('canonicalises path parameters and query strings too', () => {
+    assert.deepEqual(valueOf(check({ type: 'object', properties: { id: uuid } }, 'params', { id: ID })), { id });
+    assert.deepEqual(valueOf(check({ type: 'object', properties: { after: uuid } }, 'querystring', { after: ID })), { after: id });
+  });
+
+  it('finds ids in allOf branches and if/then subschemas', () => {
+    const branched = { type: 'object', allOf: [{ if: { properties: { kind: { const: 'a' } } }, then: { properties: { ref: uuid } } }] };
+    assert.deepEqual(valueOf(check(branched, 'body', { kind: 'a', ref: ID })), { kind: 'a', ref: id });
+  });
+});
