@@ -1,21 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { createLogger } from './adapters/pino-logger.ts';
-import { relayOutbox } from './app/relay-outbox.ts';
-import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { outgoingTopic } from './domain/channels.ts';
-import { deadLetterTopic } from './domain/dead-letters.ts';
 import { DomainError } from './domain/errors.ts';
-import { openHub, type Hub } from './main.ts';
-import { startApi } from './roles/api-role.ts';
-import { startCleanup } from './roles/cleanup-role.ts';
-import { startConnector } from './roles/connector-role.ts';
+import { openHub, type Hub, type RoleName } from './main.ts';
 import type { RunningRole } from './roles/role.ts';
-import { startRelay } from './roles/relay-role.ts';
-import { startNotifier } from './roles/notifier-role.ts';
-import { startRouter } from './roles/router-role.ts';
-import { startWebhooks } from './roles/webhook-role.ts';
 
 const USAGE = `Usage: chat4all <command>
 
@@ -35,9 +23,6 @@ const USAGE = `Usage: chat4all <command>
 Configuration comes from environment variables; see README.md.`;
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
-/** The replay command is done when its topic gave nothing for this long (and for longer before the first batch). */
-const REPLAY_IDLE_MS = 3_000;
-const REPLAY_FIRST_WAIT_MS = 15_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -75,7 +60,8 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
-type Starter = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
+/** `connector:*` stands for every channel's connector. */
+type Starter = RoleName | 'connector:*';
 
 function rolesFor(command: string, args: string[]): Starter[] {
   switch (command) {
@@ -97,15 +83,8 @@ function rolesFor(command: string, args: string[]): Starter[] {
 }
 
 async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
-  if (starter === 'api') return startApi(hub, print);
-  if (starter === 'relay') return startRelay(hub);
-  if (starter === 'router') return startRouter(hub);
-  if (starter === 'notifier') return startNotifier(hub);
-  if (starter === 'webhooks') return startWebhooks(hub);
-  if (starter === 'cleanup') return startCleanup(hub);
-  const channel = starter.slice('connector:'.length);
-  if (channel !== '*') return startConnector(hub, channel);
-  const connectors = await Promise.all([...hub.channels.keys()].map((name) => startConnector(hub, name)));
+  if (starter !== 'connector:*') return hub.start(starter);
+  const connectors = await Promise.all(hub.channels.map((name) => hub.start(`connector:${name}`)));
   return {
     name: connectors.map((connector) => connector.name).join(', '),
     stop: async () => void (await Promise.all(connectors.map((connector) => connector.stop()))),
@@ -167,30 +146,14 @@ async function addUser(hub: Hub, args: string[]): Promise<void> {
   }
 }
 
-/** Drains the channel's dead-letter topic into its outgoing topic; stops once nothing came for a while. */
+/** Drains the channel's dead-letter topic into its outgoing topic (the replay role); stops once nothing came for a while. */
 async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
   try {
     const [action, channel] = args;
     if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
-    if (!hub.channels.has(channel)) throw new UsageError(`unknown channel "${channel}"`);
-    const bus = await hub.openBus();
-    await bus.ensureTopics([deadLetterTopic(channel), outgoingTopic(channel)]);
-    const replay = new ReplayDeadLetters(hub.store.ledger, channel);
-    // Dead letters the stopped connector left in the outbox are published first, by a relay of this command's own.
-    const relay = relayOutbox(hub.store.outbox, bus);
-    let lastBatch: number | undefined;
-    const subscription = bus.subscribe(`${channel}-dead-letter-replay`, deadLetterTopic(channel), async (records) => {
-      await replay.handle(records);
-      lastBatch = Date.now();
-    });
-    // Joining a consumer group can take seconds: wait longer for the first batch than between batches.
-    const started = Date.now();
-    while (lastBatch === undefined ? Date.now() - started < REPLAY_FIRST_WAIT_MS : Date.now() - lastBatch < REPLAY_IDLE_MS) {
-      await sleep(250);
-    }
-    await subscription.stop();
-    await relay.stop();
-    print(`Replayed ${replay.replayed} dead-lettered ${channel} deliveries.`);
+    if (!hub.channels.includes(channel)) throw new UsageError(`unknown channel "${channel}"`);
+    const replay = await hub.replay(channel);
+    print(`Replayed ${await replay.done} dead-lettered ${channel} deliveries.`);
   } finally {
     await hub.close();
   }

@@ -9,11 +9,16 @@ import type { LoopSettings } from './adapters/sql/partition-loop.ts';
 import type { SqlDatabase } from './adapters/sql/sql-database.ts';
 import { isDatabaseUnavailable, isPermanentDataError } from './adapters/sql/sql-errors.ts';
 import { openSqlStore } from './adapters/sql/sql-store.ts';
+import { StatementCounter } from './adapters/sql/statement-counter.ts';
 import { TopicWakeups, Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
 import { CleanupUploads } from './app/cleanup-uploads.ts';
 import { CompleteUpload } from './app/complete-upload.ts';
+import { CircuitBreaker } from './app/circuit-breaker.ts';
+import { DeliverMessages } from './app/deliver-messages.ts';
+import { WebhookDispatcher } from './app/dispatch-webhooks.ts';
+import { FanOutEvents } from './app/fan-out-events.ts';
 import { DisableDemoUsers } from './app/disable-demo-users.ts';
 import { FileAvailability } from './app/file-availability.ts';
 import { FileDownloads } from './app/file-downloads.ts';
@@ -25,61 +30,59 @@ import { ReadMessages } from './app/read-messages.ts';
 import { ReadReceipts } from './app/read-receipts.ts';
 import { ReceiveChannelWebhook } from './app/receive-channel-webhook.ts';
 import { RegisterUser } from './app/register-user.ts';
+import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
+import { RouteMessages } from './app/route-messages.ts';
 import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
+import { UnprocessableRecords, type RejectingHandler } from './app/unprocessable-records.ts';
 import { UserDirectory } from './app/user-directory.ts';
 import { Webhooks } from './app/webhooks.ts';
 import { createChannels } from './channels/registry.ts';
 import type { Config, StorageConfig } from './config.ts';
+import { MAX_RETRY_DELAY_MS } from './domain/webhook-retry.ts';
+import type { HttpServices } from './http/server.ts';
 import type { BlobStorage } from './ports/blob-storage.ts';
-import type { ChannelConnector } from './ports/channel-connector.ts';
 import type { MessageBus } from './ports/message-bus.ts';
-import type { Store } from './ports/store.ts';
-import type { WebhookSender } from './ports/webhook-sender.ts';
+import { startApi } from './roles/api-role.ts';
+import { startCleanup } from './roles/cleanup-role.ts';
+import { startConnector } from './roles/connector-role.ts';
+import { startNotifier } from './roles/notifier-role.ts';
+import { startRelay } from './roles/relay-role.ts';
+import { startReplay, type RunningReplay } from './roles/replay-role.ts';
+import type { Consumer, RunningRole } from './roles/role.ts';
+import { startRouter } from './roles/router-role.ts';
+import { startWebhooks } from './roles/webhook-role.ts';
 
-/** Everything a role needs, wired from config: the adapters and the use cases built on them. */
+/** The roles a process can run; `connector:<channel>` one channel's connector. */
+export type RoleName = 'api' | 'relay' | 'router' | 'notifier' | 'webhooks' | 'cleanup' | `connector:${string}`;
+
+/** The hub as the command line sees it: roles to start, the user commands, and closing. */
 export interface Hub {
-  config: Config;
-  log: Logger;
+  /** What it runs on, for the banner. */
   mode: string;
-  store: Store;
-  /** The bus, connected on the first call: a process that runs only the API never loads a bus client. */
-  openBus(): Promise<MessageBus>;
-  /** Resolves when the bus answers; for readiness. */
-  pingBus(): Promise<void>;
-  channels: Map<string, ChannelConnector>;
-  tokens: TokenCodec;
+  log: Logger;
+  /** The channels this deployment runs, in order. */
+  channels: readonly string[];
+  /** Starts a role, giving it what it uses and nothing else. */
+  start(role: RoleName): Promise<RunningRole>;
+  /** Starts the one-off dead-letter replay of a channel. */
+  replay(channel: string): Promise<RunningReplay>;
   registerUser: RegisterUser;
   disableDemoUsers: DisableDemoUsers;
-  authenticate: Authenticate;
-  directory: UserDirectory;
-  conversations: Conversations;
-  channelEvents: RecordChannelEvents;
-  identities: Identities;
-  receiveChannelWebhook: ReceiveChannelWebhook;
-  sendMessage: SendMessage;
-  readMessages: ReadMessages;
-  readReceipts: ReadReceipts;
-  storage: BlobStorage;
-  fileUploads: FileUploads;
-  completeUpload: CompleteUpload;
-  fileDownloads: FileDownloads;
-  fileAvailability: FileAvailability;
-  cleanupUploads: CleanupUploads;
-  webhooks: Webhooks;
-  webhookSender: WebhookSender;
-  /** Whether an error means the database is unreachable (the API answers 503 and the caller retries). */
-  isUnavailable(error: unknown): boolean;
-  /** Whether a consumer's batch failed for a reason trying again cannot cure (the record's data is wrong). */
-  isPermanent(error: unknown): boolean;
+  /** Closes the bus and the store; logs the SQL statements each role ran. */
   close(): Promise<void>;
 }
 
-/** The composition root: picks adapters from config and builds the use cases on their ports. */
+/**
+ * The composition root: picks adapters from config, builds every use case on their ports, and starts each role
+ * with the few of them it uses.
+ */
 export async function openHub(config: Config, log: Logger, print: (line: string) => void): Promise<Hub> {
   const holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
   const loop = { holder, pollIntervalMs: config.pollIntervalMs, leaseTtlMs: config.leaseTtlMs, lingerMs: config.lingerMs };
-  const database = await openDatabase(config, log);
+  const statements = new StatementCounter();
+  const opened = await openDatabase(config, log);
+  const database = { ...opened, db: opened.db.withPlugin(statements) };
   const wakeups = new TopicWakeups();
   const store = await openSqlStore(database, {
     loop,
@@ -93,7 +96,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     throw error;
   });
   let bus: Promise<MessageBus> | undefined;
-  const closeBus = async () => (await bus?.catch(() => undefined))?.close();
+  const openBusOnce = () => (bus ??= openBus(config, database, loop, wakeups, log.child({ component: 'bus' })));
   const { kafkaBootstrapServers } = config;
   const storage = await openStorage(config.storage);
   await storage.prepare().catch(async (error: unknown) => {
@@ -124,25 +127,21 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     report: (channel, reports) => channelEvents.record(channel, reports),
     print,
   });
+  const channelNames = [...channels.keys()];
   const sendMessage = new SendMessage(store.messages, store.files, conversations);
   const urlTtlMs = config.uploadUrlTtlSeconds * 1000;
-  return {
-    config,
-    log,
-    mode,
-    store,
-    openBus: () => (bus ??= openBus(config, database, loop, wakeups, log.child({ component: 'bus' }))),
-    pingBus: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS) : () => store.ping(),
-    channels,
-    channelEvents,
-    identities: new Identities(store.identities, [...channels.keys()]),
-    tokens,
-    registerUser: new RegisterUser(store.users, hasher),
-    disableDemoUsers: new DisableDemoUsers(store.users, hasher),
+  const fileAvailability = new FileAvailability(store.files, storage);
+
+  const httpServices: Omit<HttpServices, 'liveEvents'> = {
     authenticate: new Authenticate(store.users, hasher, tokens),
+    tokens,
     directory: new UserDirectory(store.users),
     conversations,
     sendMessage,
+    readMessages: new ReadMessages(store.messages, conversations),
+    readReceipts: new ReadReceipts(store.ledger, conversations),
+    webhooks: new Webhooks(store.webhooks),
+    identities: new Identities(store.identities, channelNames),
     receiveChannelWebhook: new ReceiveChannelWebhook({
       channels,
       channelEvents,
@@ -151,21 +150,110 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
       conversations,
       sendMessage,
     }),
-    readMessages: new ReadMessages(store.messages, conversations),
-    readReceipts: new ReadReceipts(store.ledger, conversations),
-    storage,
+    wsHeartbeatMs: config.wsHeartbeatMs,
     fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), { chunkSize: config.fileChunkSize, urlTtlMs }),
     completeUpload: new CompleteUpload(store.files, storage),
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
-    fileAvailability: new FileAvailability(store.files, storage),
-    cleanupUploads: new CleanupUploads(store.files, storage, config.uploadMaxAgeSeconds * 1000, log.child({ role: 'cleanup' })),
-    webhooks: new Webhooks(store.webhooks),
-    webhookSender: new FetchWebhookSender(),
+    channels: channelNames,
+    readiness: [
+      { name: 'database', check: () => store.ping(), critical: true },
+      // Accepted messages wait in the outbox while the bus is down.
+      { name: 'bus', check: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS) : () => store.ping(), critical: false },
+      // Without storage only files fail; a HEAD of an object that never exists is the cheapest round trip.
+      { name: 'storage', check: async () => void (await storage.size('readiness-probe')), critical: false },
+    ],
     isUnavailable: isDatabaseUnavailable,
-    isPermanent: isPermanentDataError,
+  };
+
+  /** A consumer role's bus, and the guard that sets aside the records its handler cannot apply. */
+  const consumer = (role: string): Consumer & { log: Logger } => {
+    const roleLog = log.child({ role });
+    return {
+      openBus: openBusOnce,
+      guard: (group: string, handler: RejectingHandler) =>
+        new UnprocessableRecords({
+          group,
+          append: (records) => store.outbox.append(records),
+          isTransient: (error) => !isPermanentDataError(error),
+          log: roleLog,
+        }).guard(handler),
+      log: roleLog,
+    };
+  };
+
+  const connector = (channel: string) => {
+    const plugin = channels.get(channel);
+    if (!plugin) throw new Error(`unknown channel "${channel}"; registered channels: ${channelNames.join(', ')}`);
+    const { log: roleLog, ...bus } = consumer('connector');
+    const channelLog = roleLog.child({ channel });
+    const deliver = new DeliverMessages({
+      ledger: store.ledger,
+      connector: plugin,
+      retry: config.connectorRetry,
+      breaker: new CircuitBreaker({
+        ...config.circuitBreaker,
+        onOpen: (cooldownMs) => channelLog.warn({ cooldownMs }, `${plugin.displayName} keeps failing: circuit open, pausing sends`),
+      }),
+      onFailed: (event, recipientId, reason) => channelLog.warn({ message_id: event.message_id, recipient_id: recipientId, reason }, 'delivery failed'),
+    });
+    return startConnector({ ...bus, channel, displayName: plugin.displayName, deliver, log: channelLog });
+  };
+
+  const starters: Record<Exclude<RoleName, `connector:${string}`>, () => Promise<RunningRole>> = {
+    api: () => startApi({ services: httpServices, feeds: store.userEvents, host: config.host, port: config.port, print, log: log.child({ role: 'api' }) }),
+    relay: () => startRelay({ outbox: store.outbox, openBus: openBusOnce, log: log.child({ role: 'relay' }) }),
+    router: () => {
+      const role = consumer('router');
+      const router = new RouteMessages(store.ledger, channelNames, fileAvailability, {
+        routed: (message, routed) =>
+          role.log.info({ message_id: message.messageId, channels: routed }, `Routing message ${message.messageId} to ${routed.join(', ')}`),
+        fileMissing: (message, fileId, reason) =>
+          role.log.warn({ message_id: message.messageId, file_id: fileId, reason }, `Message ${message.messageId} failed: ${reason}`),
+      });
+      return startRouter({ ...role, router, channels: channelNames });
+    },
+    notifier: () =>
+      startNotifier({ ...consumer('notifier'), fanOut: new FanOutEvents(store.userEvents), feeds: store.userEvents, retentionHours: config.eventRetentionHours }),
+    webhooks: () => {
+      const roleLog = log.child({ role: 'webhooks' });
+      const dispatcher = new WebhookDispatcher(
+        store.webhookQueue,
+        new FetchWebhookSender(),
+        {
+          concurrency: config.webhookConcurrency,
+          // A quarter of the slots at most per endpoint: three slow receivers still leave room for every other one.
+          perEndpoint: Math.ceil(config.webhookConcurrency / 4),
+          attemptTimeoutMs: config.webhookTimeoutMs,
+          retry: { baseDelayMs: config.webhookBackoffBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS, windowMs: config.webhookRetryWindowSeconds * 1000 },
+        },
+        roleLog,
+      );
+      return startWebhooks({ dispatcher, queue: store.webhookQueue, retentionHours: config.eventRetentionHours, log: roleLog });
+    },
+    cleanup: () => {
+      const roleLog = log.child({ role: 'cleanup' });
+      const cleanup = new CleanupUploads(store.files, storage, config.uploadMaxAgeSeconds * 1000, roleLog);
+      return startCleanup({ cleanup, intervalSeconds: config.cleanupIntervalSeconds, maxAgeSeconds: config.uploadMaxAgeSeconds, log: roleLog });
+    },
+  };
+
+  return {
+    mode,
+    log,
+    channels: channelNames,
+    start: (role) => statements.as(role, () => (role.startsWith('connector:') ? connector(role.slice('connector:'.length)) : starters[role as keyof typeof starters]())),
+    replay: (channel) => {
+      if (!channels.has(channel)) throw new Error(`unknown channel "${channel}"; registered channels: ${channelNames.join(', ')}`);
+      return statements.as(`replay ${channel}`, () =>
+        startReplay({ channel, replay: new ReplayDeadLetters(store.ledger, channel), outbox: store.outbox, openBus: openBusOnce, log: log.child({ role: 'replay', channel }) }),
+      );
+    },
+    registerUser: new RegisterUser(store.users, hasher),
+    disableDemoUsers: new DisableDemoUsers(store.users, hasher),
     async close() {
-      await closeBus();
+      await (await bus?.catch(() => undefined))?.close();
       await store.close();
+      log.info({ statements: statements.counts() }, 'SQL statements by role');
     },
   };
 }

@@ -1,12 +1,19 @@
-import type { Hub } from '../main.ts';
+import type { Logger } from 'pino';
+import type { CleanupUploads } from '../app/cleanup-uploads.ts';
 import type { RunningRole } from './role.ts';
 
+export interface CleanupRole {
+  cleanup: CleanupUploads;
+  intervalSeconds: number;
+  maxAgeSeconds: number;
+  log: Logger;
+}
+
 /** Aborts abandoned uploads now and then every CHAT4ALL_CLEANUP_INTERVAL_SECONDS; any number may run at once. */
-export async function startCleanup(hub: Hub): Promise<RunningRole> {
-  const log = hub.log.child({ role: 'cleanup' });
+export async function startCleanup({ cleanup, intervalSeconds, maxAgeSeconds, log }: CleanupRole): Promise<RunningRole> {
   let running: Promise<void> = Promise.resolve();
   const pass = () => {
-    running = hub.cleanupUploads.runOnce().then(
+    running = cleanup.runOnce().then(
       (released) => {
         if (released > 0) log.info({ released }, `aborted ${released} abandoned upload(s)`);
       },
@@ -14,11 +21,8 @@ export async function startCleanup(hub: Hub): Promise<RunningRole> {
     );
   };
   pass();
-  const timer = setInterval(() => void running.then(pass), hub.config.cleanupIntervalSeconds * 1000);
-  log.info(
-    {},
-    `Upload cleanup started: aborting uploads older than ${hub.config.uploadMaxAgeSeconds} s, every ${hub.config.cleanupIntervalSeconds} s`,
-  );
+  const timer = setInterval(() => void running.then(pass), intervalSeconds * 1000);
+  log.info({}, `Upload cleanup started: aborting uploads older than ${maxAgeSeconds} s, every ${intervalSeconds} s`);
   return {
     name: 'cleanup',
     stop: async () => {

@@ -1,22 +1,27 @@
-import { FanOutEvents } from '../app/fan-out-events.ts';
+import type { Logger } from 'pino';
+import type { FanOutEvents } from '../app/fan-out-events.ts';
 import { HUB_EVENTS_TOPIC } from '../domain/hub-events.ts';
-import type { Hub } from '../main.ts';
-import { guarded } from './guarded.ts';
-import type { RunningRole } from './role.ts';
+import type { UserEventStore } from '../ports/user-event-store.ts';
+import type { Consumer, RunningRole } from './role.ts';
 
 export const NOTIFIER_GROUP = 'notifier';
 const PRUNE_EVERY_MS = 10 * 60_000;
 
+export interface NotifierRole extends Consumer {
+  fanOut: FanOutEvents;
+  feeds: UserEventStore;
+  retentionHours: number;
+  log: Logger;
+}
+
 /** hub_events → every audience member's feed (which the API pushes over WebSockets); prunes old feed entries. */
-export async function startNotifier(hub: Hub): Promise<RunningRole> {
-  const log = hub.log.child({ role: 'notifier' });
-  const bus = await hub.openBus();
+export async function startNotifier({ fanOut, feeds, retentionHours, openBus, guard, log }: NotifierRole): Promise<RunningRole> {
+  const bus = await openBus();
   await bus.ensureTopics([HUB_EVENTS_TOPIC]);
-  const fanOut = new FanOutEvents(hub.store.userEvents);
-  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, guarded(hub, NOTIFIER_GROUP, log, (records) => fanOut.handle(records)));
+  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, guard(NOTIFIER_GROUP, (records) => fanOut.handle(records)));
   const prune = async () => {
-    const before = new Date(Date.now() - hub.config.eventRetentionHours * 3_600_000);
-    const pruned = await hub.store.userEvents.prune(before).catch((error: unknown) => {
+    const before = new Date(Date.now() - retentionHours * 3_600_000);
+    const pruned = await feeds.prune(before).catch((error: unknown) => {
       log.warn({ error: (error as Error).message }, 'pruning old feed events failed');
       return 0;
     });

@@ -1,4 +1,5 @@
-import type { Hub } from '../main.ts';
+import type { RejectingHandler } from '../app/unprocessable-records.ts';
+import type { BatchHandler, MessageBus } from '../ports/message-bus.ts';
 
 /** A running role: one small start function returns this. */
 export interface RunningRole {
@@ -7,4 +8,9 @@ export interface RunningRole {
   stop(): Promise<void>;
 }
 
-export type Role = (hub: Hub) => Promise<RunningRole>;
+/** What a role that consumes from the bus gets: the bus (opened on first use) and a guard for its handler. */
+export interface Consumer {
+  openBus(): Promise<MessageBus>;
+  /** The handler of consumer group `group`, setting aside the records it cannot apply (UnprocessableRecords). */
+  guard(group: string, handler: RejectingHandler): BatchHandler;
+}

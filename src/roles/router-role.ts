@@ -1,23 +1,20 @@
-import { RouteMessages } from '../app/route-messages.ts';
+import type { Logger } from 'pino';
+import type { RouteMessages } from '../app/route-messages.ts';
 import { MESSAGE_PROCESSING_TOPIC, outgoingTopic } from '../domain/channels.ts';
-import type { Hub } from '../main.ts';
-import { guarded } from './guarded.ts';
-import type { RunningRole } from './role.ts';
+import type { Consumer, RunningRole } from './role.ts';
 
 export const ROUTER_GROUP = 'message-router';
 
-export async function startRouter(hub: Hub): Promise<RunningRole> {
-  const log = hub.log.child({ role: 'router' });
-  const channels = [...hub.channels.keys()];
-  const bus = await hub.openBus();
+export interface RouterRole extends Consumer {
+  router: RouteMessages;
+  channels: readonly string[];
+  log: Logger;
+}
+
+export async function startRouter({ router, channels, openBus, guard, log }: RouterRole): Promise<RunningRole> {
+  const bus = await openBus();
   await bus.ensureTopics([MESSAGE_PROCESSING_TOPIC, ...channels.map(outgoingTopic)]);
-  const router = new RouteMessages(hub.store.ledger, channels, hub.fileAvailability, {
-    routed: (message, routed) =>
-      log.info({ message_id: message.messageId, channels: routed }, `Routing message ${message.messageId} to ${routed.join(', ')}`),
-    fileMissing: (message, fileId, reason) =>
-      log.warn({ message_id: message.messageId, file_id: fileId, reason }, `Message ${message.messageId} failed: ${reason}`),
-  });
-  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, guarded(hub, ROUTER_GROUP, log, (records) => router.handle(records)));
+  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, guard(ROUTER_GROUP, (records) => router.handle(records)));
   log.info({}, `Message router started, consuming from ${MESSAGE_PROCESSING_TOPIC} topic...`);
   return { name: 'router', stop: () => subscription.stop() };
 }
