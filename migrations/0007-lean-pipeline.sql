@@ -171,3 +171,19 @@ ALTER TABLE messages DROP CONSTRAINT messages_to_user_id_fkey;
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_message_id_fkey;
 
 ALTER TABLE deliveries DROP CONSTRAINT deliveries_recipient_id_fkey;
+
+-- The outbox likewise stores a run of records per row: what one statement wrote to one partition of one topic. The
+-- relay publishes them one by one, in order.
+ALTER TABLE outbox ADD COLUMN keys text[];
+
+ALTER TABLE outbox ADD COLUMN vals jsonb;
+
+UPDATE outbox SET keys = ARRAY[key], vals = jsonb_build_array(value);
+
+ALTER TABLE outbox DROP COLUMN key;
+
+ALTER TABLE outbox DROP COLUMN value;
+
+ALTER TABLE outbox ALTER COLUMN keys SET NOT NULL;
+
+ALTER TABLE outbox ALTER COLUMN vals SET NOT NULL;

@@ -61,14 +61,16 @@ export class SqlOutbox implements Outbox {
       handler: (records) => handler(records.map(({ topic, key, value }) => ({ topic, key, value }))),
       source: {
         async read(held, limit) {
-          // As text: the relay passes the JSON on without parsing it.
+          // A record per row of the result, its value as text: the relay passes the JSON on without parsing it.
           const { rows } = await sql<{ id: number | string; partition: number; topic: string; key: string; value: string }>`
-            SELECT id, partition, topic, key, value::text AS value FROM outbox
-            WHERE partition = ANY(${[...held.keys()]}::int[]) ORDER BY id LIMIT ${limit}`.execute(db);
+            SELECT o.id, o.partition, o.topic, o.keys[v.i] AS key, v.value::text AS value
+            FROM (SELECT * FROM outbox WHERE partition = ANY(${[...held.keys()]}::int[]) ORDER BY id LIMIT ${limit}) AS o
+            CROSS JOIN LATERAL jsonb_array_elements(o.vals) WITH ORDINALITY AS v (value, i)
+            ORDER BY o.id, v.i`.execute(db);
           return rows.map((row) => ({ ...row, value: new JsonText(row.value), offset: Number(row.id) }));
         },
         async acknowledge(records) {
-          await sql`DELETE FROM outbox WHERE id = ANY(${records.map((r) => r.offset)}::bigint[])`.execute(db);
+          await sql`DELETE FROM outbox WHERE id = ANY(${[...new Set(records.map((r) => r.offset))]}::bigint[])`.execute(db);
         },
       },
     });

@@ -5,7 +5,10 @@ import type { AppendCtes, RecordAppender } from './record-appender.ts';
 /** Relays in other processes LISTEN here; writers NOTIFY in the statement that appends (delivered on commit). */
 export const OUTBOX_CHANNEL = 'chat4all_outbox';
 
-/** Records go to the outbox table, which the relay publishes to the bus (Kafka) in order per partition. */
+/**
+ * Records go to the outbox table, which the relay publishes to the bus (Kafka) in order per partition. What a
+ * statement writes to one partition of one topic is one row (a run of records), however many records it holds.
+ */
 export class OutboxAppender implements RecordAppender {
   readonly #partitions: number;
   readonly #wakeRelay: () => void;
@@ -24,9 +27,14 @@ export class OutboxAppender implements RecordAppender {
 
   append(source: string, prefix: string): AppendCtes {
     const appended = `${prefix}_outboxed`;
-    const insert = sql`${sql.table(appended)} AS (
-      INSERT INTO outbox (partition, topic, key, value)
-      SELECT partition, topic, key, value FROM ${sql.table(source)} ORDER BY position
+    const runs = sql.table(`${prefix}_runs`);
+    const insert = sql`${runs} AS (
+      SELECT partition, topic, array_agg(key ORDER BY position) AS keys, jsonb_agg(value ORDER BY position) AS vals,
+             min(position) AS first
+      FROM ${sql.table(source)} GROUP BY partition, topic
+    ), ${sql.table(appended)} AS (
+      INSERT INTO outbox (partition, topic, keys, vals)
+      SELECT partition, topic, keys, vals FROM ${runs} ORDER BY first
       RETURNING 1)`;
     if (!this.#announce) return { ctes: insert };
     const announced = `${prefix}_announced`;
