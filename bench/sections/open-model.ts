@@ -102,7 +102,7 @@ export const openModelSection: Section = {
       rows,
       notes: [
         `Our open-model client (bench/load/open-load.ts) in its own process: request i is due at i/rate s; latency counts from when it was due, so a hub that falls behind cannot hide it. Up to ${MAX_SOCKETS} connections; ${seconds} s measured after a 3 s warm-up.`,
-        'accept→delivered: from each message\'s own status history (accepted → delivered timestamps), over every message of the measured window, read from the database after the hub stopped.',
+        'accept→delivered: each message\'s own acceptance and delivery times (created_at → delivered_at; on a hub from before migration 0007, its status history), over every message of the measured window, read from the database after the hub stopped.',
         '"backlog drained": the last accepted messages reached delivered after the load stopped (time shown), and no message of the window was left pending.',
         CPU_NOTE,
       ],
