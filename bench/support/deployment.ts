@@ -48,6 +48,8 @@ export interface Deployment {
   dataDir: string;
   /** CPU groups for cpuMeter: the hub's processes, PostgreSQL, Kafka. */
   cpuGroups: CpuGroups;
+  /** Each hub process's output (bench/support/hub-logs.ts reads the delivery lines and statement counts there). */
+  logFiles: string[];
   /** Stops every process (API first); the state stays until `removeState`. */
   stop(): Promise<void>;
   removeState(): Promise<void>;
@@ -100,6 +102,7 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
     url,
     mode: options.mode,
     dataDir,
+    logFiles: children.map((child) => child.logFile),
     cpuGroups: {
       hub: () => children.map((child) => child.pid),
       ...(options.mode === 'distributed' ? { postgres: () => pidsNamed(/^postgres$/), kafka: kafkaPids } : {}),
