@@ -80,7 +80,8 @@ const source = path.join(work, 'source.bin');
 const sha256 = await writeSource(source, size);
 const floor = await copyFloor(source, path.join(work, 'copy.bin'));
 
-const deployment = await startDeployment({ mode, roles });
+// The first start runs initdb itself, as a fresh install does (the start-up is part of VmHWM).
+const deployment = await startDeployment({ mode, roles, ownInitdb: true });
 try {
   const pid = deployment.cpuGroups.hub!()[0]!;
   const session = await new ApiClient(deployment.url).login('user1');

@@ -1,7 +1,8 @@
-import { mkdtemp } from 'node:fs/promises';
+import { existsSync, rmSync } from 'node:fs';
+import { cp, mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { SERVICE_VARIABLES } from '../../test/support/hub-child.ts';
 import { HubProcess } from '../../test/support/hub-process.ts';
 import type { TestMode } from '../../test/support/test-modes.ts';
@@ -9,10 +10,30 @@ import { BenchChild } from './child.ts';
 import { pidsNamed, type CpuGroups } from './cpu.ts';
 
 /** `--hub DIR` (BENCH_HUB_ROOT) benchmarks another checkout of the hub, e.g. an older commit, for before/after figures. */
-const cli = () =>
-  process.env.BENCH_HUB_ROOT
-    ? path.join(process.env.BENCH_HUB_ROOT, 'src/cli.ts')
-    : fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const hubRoot = () => process.env.BENCH_HUB_ROOT ?? fileURLToPath(new URL('../..', import.meta.url));
+const cli = () => path.join(hubRoot(), 'src/cli.ts');
+
+let template: Promise<string | null> | undefined;
+
+/**
+ * A freshly initialised embedded cluster, made once per run by the benchmarked hub's own initdb (its runInitdb,
+ * as the test suite's template) and copied into each embedded deployment's data dir: PGlite's initdb takes 6-10 s
+ * of CPU, and a run starts a dozen embedded deployments. What the hub does after initdb (migrations, demo users)
+ * still runs in each. Null where the hub has no runInitdb: each first start then runs initdb itself.
+ */
+function embeddedTemplate(): Promise<string | null> {
+  template ??= (async () => {
+    const module = path.join(hubRoot(), 'src/adapters/sql/pglite/pglite-cluster.ts');
+    if (!existsSync(module)) return null;
+    const { runInitdb } = (await import(pathToFileURL(module).href)) as { runInitdb?: (dir: string) => Promise<void> };
+    if (typeof runInitdb !== 'function') return null;
+    const dir = await mkdtemp(path.join(tmpdir(), 'chat4all-bench-template-'));
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    await runInitdb(path.join(dir, 'pglite'));
+    return path.join(dir, 'pglite');
+  })();
+  return template;
+}
 
 /** The line each role prints once it runs (the API's carries its address). */
 const READY: Record<string, RegExp> = {
@@ -40,6 +61,8 @@ export interface DeploymentOptions {
   /** Reuse the state of an earlier deployment (made with `freshState`). */
   dataDir?: string;
   env?: Record<string, string>;
+  /** Embedded: let the first start run initdb itself instead of copying the run's template cluster (start-up is measured). */
+  ownInitdb?: boolean;
 }
 
 export interface Deployment {
@@ -62,6 +85,10 @@ const BENCH_SETTINGS = { LOG_LEVEL: 'info', CHAT4ALL_DEMO_USERS: 'true', HOST: '
 
 export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
   const dataDir = options.dataDir ?? (await freshState());
+  if (options.mode === 'embedded' && !options.ownInitdb && !existsSync(path.join(dataDir, 'pglite'))) {
+    const cluster = await embeddedTemplate();
+    if (cluster) await cp(cluster, path.join(dataDir, 'pglite'), { recursive: true });
+  }
   // What points a hub at shared services comes from stateEnv alone: an S3_ENDPOINT inherited from the shell
   // would give embedded deployments S3 storage too.
   const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
@@ -82,22 +109,31 @@ export async function startDeployment(options: DeploymentOptions): Promise<Deplo
         : [['api'], ['relay'], ['router'], ['notifier'], ['webhooks'], ['connector', 'whatsapp'], ['connector', 'instagram'], ['cleanup']];
   const children: BenchChild[] = [];
   let url = '';
+  const start = async (args: string[]) => {
+    const { child, match } = await BenchChild.start(
+      `${options.mode}-${args.join('-')}`,
+      [process.execPath, cli(), ...args],
+      { ...env, PORT: args[0] === 'api' || args[0] === 'start' ? '0' : '' },
+      READY[args[0]!]!,
+    );
+    children.push(child);
+    if (match[1]) url = match[1];
+  };
   try {
-    // The API first: it migrates the database and seeds the users the other roles and the load rely on.
-    for (const args of commands) {
-      const { child, match } = await BenchChild.start(
-        `${options.mode}-${args.join('-')}`,
-        [process.execPath, cli(), ...args],
-        { ...env, PORT: args[0] === 'api' || args[0] === 'start' ? '0' : '' },
-        READY[args[0]!]!,
-      );
-      children.push(child);
-      if (match[1]) url = match[1];
-    }
+    // The API first: it migrates the database and seeds the users the other roles and the load rely on. The
+    // others then start together (one after the other took some 8 s more on 2 cores).
+    const [first, ...rest] = commands;
+    await start(first!);
+    const started = await Promise.allSettled(rest.map(start));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (error) {
     await Promise.all(children.map((child) => child.stop('SIGKILL')));
     throw error;
   }
+  // Stopped in the order a deployment lists them: the API first.
+  const order = commands.map((args) => `${options.mode}-${args.join('-')}`);
+  children.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name));
   return {
     url,
     mode: options.mode,
