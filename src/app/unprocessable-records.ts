@@ -54,9 +54,16 @@ export class UnprocessableRecords {
     this.#options = options;
   }
 
-  /** Records dead-lettered by this process so far. */
+  /** Records this group set aside in this process so far (each error line carries it as `dead_letters`). */
   get count(): number {
     return this.#count;
+  }
+
+  /** Says how many records were set aside since the start, if any: for the role's last words when it stops. */
+  logTotal(): void {
+    if (this.#count === 0) return;
+    const { group, log } = this.#options;
+    log.warn({ group, dead_letters: this.#count }, `${group} set aside ${this.#count} records on ${DEAD_LETTERS_TOPIC} since it started`);
   }
 
   guard(handler: RejectingHandler): BatchHandler {

@@ -27,7 +27,14 @@ export async function startConnector(hub: Hub, channel: string): Promise<Running
     }),
     onFailed: (event, recipientId, reason) => log.warn({ message_id: event.message_id, recipient_id: recipientId, reason }, 'delivery failed'),
   });
-  const subscription = bus.subscribe(group, topic, guarded(hub, group, log, (records) => deliver.handle(records)));
+  const guard = guarded(hub, group, log, (records) => deliver.handle(records));
+  const subscription = bus.subscribe(group, topic, guard.handler);
   log.info({}, `${connector.displayName} mock connector started, consuming from ${topic} topic...`);
-  return { name: `connector ${channel}`, stop: () => subscription.stop() };
+  return {
+    name: `connector ${channel}`,
+    stop: async () => {
+      await subscription.stop();
+      guard.unprocessable.logTotal();
+    },
+  };
 }

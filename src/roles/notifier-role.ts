@@ -13,7 +13,8 @@ export async function startNotifier(hub: Hub): Promise<RunningRole> {
   const bus = await hub.openBus();
   await bus.ensureTopics([HUB_EVENTS_TOPIC]);
   const fanOut = new FanOutEvents(hub.store.userEvents);
-  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, guarded(hub, NOTIFIER_GROUP, log, (records) => fanOut.handle(records)));
+  const guard = guarded(hub, NOTIFIER_GROUP, log, (records) => fanOut.handle(records));
+  const subscription = bus.subscribe(NOTIFIER_GROUP, HUB_EVENTS_TOPIC, guard.handler);
   const prune = async () => {
     const before = new Date(Date.now() - hub.config.eventRetentionHours * 3_600_000);
     const pruned = await hub.store.userEvents.prune(before).catch((error: unknown) => {
@@ -29,6 +30,7 @@ export async function startNotifier(hub: Hub): Promise<RunningRole> {
     stop: async () => {
       clearInterval(timer);
       await subscription.stop();
+      guard.unprocessable.logTotal();
     },
   };
 }

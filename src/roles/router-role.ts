@@ -17,7 +17,14 @@ export async function startRouter(hub: Hub): Promise<RunningRole> {
     fileMissing: (message, fileId, reason) =>
       log.warn({ message_id: message.messageId, file_id: fileId, reason }, `Message ${message.messageId} failed: ${reason}`),
   });
-  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, guarded(hub, ROUTER_GROUP, log, (records) => router.handle(records)));
+  const guard = guarded(hub, ROUTER_GROUP, log, (records) => router.handle(records));
+  const subscription = bus.subscribe(ROUTER_GROUP, MESSAGE_PROCESSING_TOPIC, guard.handler);
   log.info({}, `Message router started, consuming from ${MESSAGE_PROCESSING_TOPIC} topic...`);
-  return { name: 'router', stop: () => subscription.stop() };
+  return {
+    name: 'router',
+    stop: async () => {
+      await subscription.stop();
+      guard.unprocessable.logTotal();
+    },
+  };
 }

@@ -162,6 +162,16 @@ describe('records older than the database [distributed]', { skip }, () => {
       const counts = logged.filter((entry) => entry.group === group).map((entry) => entry.dead_letters);
       assert.ok(Math.max(...counts) >= expected, `${group} counted ${Math.max(...counts)} dead letters, at least ${expected} expected`);
     }
+
+    // Stopping, each role says how many it set aside.
+    assert.equal(await hub!.kill('SIGTERM'), 0);
+    for (const group of new Set(Object.values(GROUP_OF))) {
+      const expected = injected.filter((record) => GROUP_OF[record.topic] === group).length;
+      const total = hub!.linesWith(`${group} set aside`).map((line) => JSON.parse(line) as { level: string; dead_letters: number });
+      assert.equal(total.length, 1, `one total line for ${group}`);
+      assert.equal(total[0]!.level, 'warn');
+      assert.ok(total[0]!.dead_letters >= expected, `${group}: ${total[0]!.dead_letters} set aside, at least ${expected} expected`);
+    }
   });
 });
 
