@@ -124,17 +124,19 @@ const MESSAGES: OldMessage[] = [
     history: [['accepted', null, t(40_002.2)], ['in_transit', null, t(40_131)], ['failed', REFUSED, t(42_101.8)]],
     deliveries: [
       { recipient: BOB, channel: 'whatsapp', createdAt: t(40_130), providerMessageId: 'whatsapp-m5-bob',
-        events: [['pending', null, null, t(40_130.4)], ['sent', null, t(40_300), t(40_301)], ['delivered', null, t(40_700), t(40_702.3)]] },
+        // the channel answered "delivered" at once: sent and delivered in one transaction (one millisecond on PGlite's clock)
+        events: [['pending', null, null, t(40_130.4)], ['sent', null, t(40_300), t(40_301)], ['delivered', null, t(40_300), t(40_301)]] },
       { recipient: CAROL, channel: 'whatsapp', createdAt: t(40_130.05), providerMessageId: null,
         events: [['pending', null, null, t(40_130.45)], ['failed', REFUSED, t(42_100), t(42_101.4)]] },
     ],
   },
   {
-    // failed when routed: a file message whose object is missing (its delivery planned failed, no pending row)
+    // failed when routed: a file message whose object is missing (its delivery planned failed, no pending row; the
+    // message in_transit and failed in one transaction, in one millisecond on PGlite's clock)
     id: mid(6), conversation: PRIVATE, seq: 3, from: ALICE, to: BOB,
     payload: { type: 'file', file_id: 'f1e00000-0000-4000-8000-000000000001', filename: 'a.pdf', file_size: 1234, content_type: 'application/pdf' },
     createdAt: t(45_000.25),
-    history: [['accepted', null, t(45_001.9)], ['in_transit', null, t(45_091.2)], ['failed', MISSING_FILE, t(45_091.9)]],
+    history: [['accepted', null, t(45_001.9)], ['in_transit', null, t(45_091)], ['failed', MISSING_FILE, t(45_091)]],
     deliveries: [
       { recipient: BOB, channel: 'whatsapp', createdAt: t(45_089.7), providerMessageId: null,
         events: [['failed', MISSING_FILE, null, t(45_090.6)]] },
