@@ -5,15 +5,17 @@ import type { DeliveryStatus, MessageStatus } from './message-status.ts';
 /**
  * A message's status history, derived: accepted when it was created, then each status whose time its row keeps
  * (the current generation, and the first in_transit), with the steps of earlier generations kept as rows of their
- * own (archived by a dead-letter replay), in the order they happened.
+ * own (archived by a dead-letter replay), in the order they happened. A message accepted before migration 0007 keeps
+ * its accepted step as a row, with the time the old code recorded it (a moment after created_at).
  */
 export function messageHistory(message: Pick<MessageState, 'createdAt' | 'times' | 'reason'>, archived: readonly ArchivedStep[]): StatusChange[] {
-  const derived: ArchivedStep[] = [{ status: 'accepted', reason: null, at: message.createdAt, channelAt: null }];
+  const accepted = archived.find((step) => step.status === 'accepted');
+  const derived: ArchivedStep[] = [{ status: 'accepted', reason: null, at: accepted?.at ?? message.createdAt, channelAt: null }];
   for (const status of MessageSteps) {
     const at = message.times[status];
     if (at) derived.push({ status, reason: status === 'failed' ? message.reason : null, at, channelAt: null });
   }
-  return inOrder(derived, archived).map((step) => ({ status: step.status as MessageStatus, reason: step.reason, at: new Date(step.at) }));
+  return inOrder(derived, accepted ? archived.filter((step) => step !== accepted) : archived).map((step) => ({ status: step.status as MessageStatus, reason: step.reason, at: new Date(step.at) }));
 }
 
 /** A delivery's history, derived the same way: pending when it was planned, then each step its row keeps. */
