@@ -55,6 +55,18 @@ describe('messageHistory', () => {
 });
 
 describe('deliveryHistory', () => {
+  it('puts a replay before the steps of its generation recorded in the same millisecond', () => {
+    const at = '2026-12-03T10:00:05.123Z';
+    const history = deliveryHistory(
+      { createdAt: '2026-12-03T10:00:00Z', reason: null, steps: { sent: { at, channelAt: null }, delivered: { at, channelAt: null } } },
+      [
+        { status: 'failed', reason: 'down', at: '2026-12-03T10:00:01Z', channelAt: null },
+        { status: 'pending', reason: 'replayed', at, channelAt: null },
+      ],
+    );
+    assert.deepEqual(history.map((step) => step.status), ['pending', 'failed', 'pending', 'sent', 'delivered']);
+  });
+
   it('derives pending, sent and delivered with the channel\'s times', () => {
     const history = deliveryHistory(
       {
