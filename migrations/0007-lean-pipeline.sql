@@ -5,7 +5,12 @@
 -- columns, with `reason`), plus message_events rows for what the columns cannot say: steps of generations before a
 -- dead-letter replay. A delivery's history likewise: pending (created_at), sent, delivered, read, failed (a time of
 -- ours and the channel's for each), plus delivery_events rows for earlier generations. Existing rows are converted:
--- each status's step of the current generation moves into its columns, the rest stays as event rows.
+-- each status's step of the current generation moves into its columns, the rest stays as event rows. The first step
+-- keeps the time it was recorded at, which is not the row's created_at: the old accept statement recorded accepted
+-- at a clock_timestamp() after its transaction's now() (milliseconds later on PGlite), and a delivery's first step
+-- after the row's own clock_timestamp(). A message's created_at is also its time of creation as the API shows it, so
+-- its accepted row stays (the read path takes it for the accepted step); a delivery's created_at is read only as its
+-- pending step's time, so it takes the time of the delivery's first row.
 
 ALTER TABLE messages ADD COLUMN in_transit_at timestamptz;
 ALTER TABLE messages ADD COLUMN delivered_at timestamptz;
@@ -40,10 +45,10 @@ FROM (
 ) x
 WHERE m.id = x.message_id;
 
--- What the columns now say: accepted, the first in_transit, and every step of the current generation.
+-- What the columns now say: the first in_transit, and every step of the current generation (accepted stays, see above).
 DELETE FROM message_events h USING message_generations g
-WHERE h.message_id = g.message_id
-  AND (h.status = 'accepted' OR (h.status = 'in_transit' AND h.reason IS NULL) OR h.id > g.boundary);
+WHERE h.message_id = g.message_id AND h.status <> 'accepted'
+  AND ((h.status = 'in_transit' AND h.reason IS NULL) OR h.id > g.boundary);
 
 DROP TABLE message_generations;
 
@@ -63,11 +68,13 @@ CREATE TEMPORARY TABLE delivery_generations AS
   FROM delivery_events GROUP BY message_id, channel, recipient_id;
 
 UPDATE deliveries d
-SET sent_at = x.sent_at, sent_channel_at = x.sent_channel_at, delivered_at = x.delivered_at,
+SET created_at = x.planned_at, sent_at = x.sent_at, sent_channel_at = x.sent_channel_at, delivered_at = x.delivered_at,
     delivered_channel_at = x.delivered_channel_at, read_at = x.read_at, read_channel_at = x.read_channel_at,
     failed_at = x.failed_at, failed_channel_at = x.failed_channel_at
 FROM (
   SELECT e.message_id, e.channel, e.recipient_id,
+         -- its first row: pending when it was planned (failed, when it was planned failed)
+         (array_agg(e.recorded_at ORDER BY e.id))[1] AS planned_at,
          max(e.recorded_at) FILTER (WHERE e.status = 'sent' AND e.id > g.boundary) AS sent_at,
          (array_agg(e.channel_at ORDER BY e.id DESC) FILTER (WHERE e.status = 'sent' AND e.id > g.boundary))[1] AS sent_channel_at,
          max(e.recorded_at) FILTER (WHERE e.status = 'delivered' AND e.id > g.boundary) AS delivered_at,
@@ -187,3 +194,9 @@ ALTER TABLE outbox DROP COLUMN value;
 ALTER TABLE outbox ALTER COLUMN keys SET NOT NULL;
 
 ALTER TABLE outbox ALTER COLUMN vals SET NOT NULL;
+
+-- A message is updated twice or three times after it is written (in transit, delivered, read), a delivery once or
+-- twice: room on each page lets those updates stay on the page and skip the indexes (HOT updates).
+ALTER TABLE messages SET (fillfactor = 70);
+
+ALTER TABLE deliveries SET (fillfactor = 70);

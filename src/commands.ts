@@ -153,7 +153,8 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
     if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
     if (!hub.channels.includes(channel)) throw new UsageError(`unknown channel "${channel}"`);
     const replay = await hub.replay(channel);
-    print(`Replayed ${await replay.done} dead-lettered ${channel} deliveries.`);
+    const { replayed, skipped } = await replay.done;
+    print(`Replayed ${replayed} dead-lettered ${channel} deliveries.${skipped > 0 ? ` Skipped ${skipped} records that were no dead letters.` : ''}`);
   } finally {
     await hub.close();
   }

@@ -165,18 +165,23 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     isUnavailable: isDatabaseUnavailable,
   };
 
+  /** Every consumer group's guard, to log what each set aside when the process stops. */
+  const guards: UnprocessableRecords[] = [];
   /** A consumer role's bus, and the guard that sets aside the records its handler cannot apply. */
   const consumer = (role: string): Consumer & { log: Logger } => {
     const roleLog = log.child({ role });
     return {
       openBus: openBusOnce,
-      guard: (group: string, handler: RejectingHandler) =>
-        new UnprocessableRecords({
+      guard: (group: string, handler: RejectingHandler) => {
+        const unprocessable = new UnprocessableRecords({
           group,
           append: (records) => store.outbox.append(records),
           isTransient: (error) => !isPermanentDataError(error),
           log: roleLog,
-        }).guard(handler),
+        });
+        guards.push(unprocessable);
+        return unprocessable.guard(handler);
+      },
       log: roleLog,
     };
   };
@@ -251,6 +256,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     registerUser: new RegisterUser(store.users, hasher),
     disableDemoUsers: new DisableDemoUsers(store.users, hasher),
     async close() {
+      for (const guard of guards) guard.logTotal();
       await (await bus?.catch(() => undefined))?.close();
       await store.close();
       log.info({ statements: statements.counts() }, 'SQL statements by role');

@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { backoffDelay } from '../domain/backoff.ts';
 import { deadLetterTopic, type DeadLetter } from '../domain/dead-letters.ts';
 import type { DeliveryStep } from '../domain/ledger.ts';
-import type { ChannelDispatchEvent } from '../domain/message-events.ts';
+import { isChannelDispatchEvent, type ChannelDispatchEvent } from '../domain/message-events.ts';
 import { DeliveryFailure, type ChannelConnector, type ChannelRecipient } from '../ports/channel-connector.ts';
 import type { HandOver, LedgerStore, PendingDelivery } from '../ports/ledger-store.ts';
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { HandOverRecorder } from './hand-over-recorder.ts';
+import type { Rejection } from './unprocessable-records.ts';
 
 /**
  * Hand-overs a connector may have under way or made and not recorded: what a crash makes it repeat at most (their
@@ -47,6 +48,9 @@ interface Attempted {
  * record comes back (at least once; the recorder bounds how many).
  * A delivery that still fails after every retry is failed with its reason and put on the channel's dead-letter
  * topic, from where an operator can replay it. A redelivered record finds nothing pending and has no effect.
+ * A record that is no dispatch, or names a message the database does not have, is rejected: messages are never
+ * deleted and the router writes a dispatch with the deliveries it plans, so only a bus that outlived its database
+ * (or a stranger's producer) holds one, and the operator should hear of it.
  */
 export class DeliverMessages {
   readonly #options: DeliverOptions;
@@ -55,12 +59,16 @@ export class DeliverMessages {
     this.#options = options;
   }
 
-  async handle(records: readonly ConsumedRecord[]): Promise<void> {
+  async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
     const { ledger, connector, onFailed } = this.#options;
-    const events = new Map(records.map((record) => {
-      const event = record.value as ChannelDispatchEvent;
-      return [event.message_id, event] as const;
-    }));
+    const rejected: Rejection[] = [];
+    const dispatches: Array<{ record: ConsumedRecord; event: ChannelDispatchEvent }> = [];
+    for (const record of records) {
+      if (isChannelDispatchEvent(record.value)) dispatches.push({ record, event: record.value });
+      else rejected.push({ record, reason: 'not a channel dispatch record' });
+    }
+    if (dispatches.length === 0) return rejected;
+    const events = new Map(dispatches.map(({ event }) => [event.message_id, event] as const));
     const pending = await ledger.pendingDeliveries([...events.keys()], connector.name);
     // In batch order within a conversation, so each recipient gets its messages in order; conversations in parallel.
     const order = new Map([...events.keys()].map((id, i) => [id, i]));
@@ -78,14 +86,19 @@ export class DeliverMessages {
     const recorded = await recorder.done();
     // Every message of the batch, also when nothing was pending: a batch seen again after a crash that fell between
     // recording its hand-overs and settling their messages settles them now.
-    await ledger.transaction(async (tx) => {
+    const unknown = await ledger.transaction(async (tx) => {
       const book = await tx.load([...events.keys()], { deliveries: true });
       book.settleHandOvers(connector.name);
       await tx.write(book);
+      return new Set([...events.keys()].filter((messageId) => !book.message(messageId)));
     });
     for (const { messageId, recipientId, step } of recorded) {
       if (step.status === 'failed') onFailed(events.get(messageId)!, recipientId, step.reason ?? 'failed');
     }
+    for (const { record, event } of dispatches) {
+      if (unknown.has(event.message_id)) rejected.push({ record, reason: `message ${event.message_id} does not exist in this database` });
+    }
+    return rejected;
   }
 
   /**

@@ -2,7 +2,7 @@ import { afterFailure, type RetryPolicy } from '../domain/webhook-retry.ts';
 import { webhookPayload } from '../domain/webhooks.ts';
 import type { Logger } from '../ports/logger.ts';
 import type { ClaimedDelivery, WebhookQueue } from '../ports/webhook-queue.ts';
-import type { WebhookSender } from '../ports/webhook-sender.ts';
+import type { WebhookRequest, WebhookSender } from '../ports/webhook-sender.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
 export interface DispatchSettings {
@@ -115,14 +115,20 @@ export class WebhookDispatcher {
   }
 
   async #deliver(delivery: ClaimedDelivery): Promise<void> {
-    const body = JSON.stringify(webhookPayload(delivery.event));
-    const headers = webhookHeaders(delivery.secret, delivery.deliveryId, Math.floor(Date.now() / 1000), body);
-    const started = performance.now();
-    const result = await this.#sender.post(
-      { url: delivery.url, headers, body },
-      { timeoutMs: this.#settings.attemptTimeoutMs, signal: this.#stopping.signal },
-    );
     const context = { webhook_id: delivery.webhookId, delivery_id: delivery.deliveryId, attempt: delivery.attempt };
+    let request: WebhookRequest;
+    try {
+      const body = JSON.stringify(webhookPayload(delivery.event));
+      request = { url: delivery.url, headers: webhookHeaders(delivery.secret, delivery.deliveryId, Math.floor(Date.now() / 1000), body), body };
+    } catch (error) {
+      // The row holds what no request can carry (say, an occurred_at JavaScript cannot represent): no later attempt
+      // would do better, and retrying it every lease would never end. Dead-lettered at once, with why.
+      const reason = `cannot be sent: ${error instanceof Error ? error.message : String(error)}`;
+      this.#log.error({ ...context, error: reason }, 'webhook delivery dead-lettered: it cannot be sent');
+      return this.#queue.failed(delivery, { status: null, error: reason }, null);
+    }
+    const started = performance.now();
+    const result = await this.#sender.post(request, { timeoutMs: this.#settings.attemptTimeoutMs, signal: this.#stopping.signal });
     if (result.ok) return this.#queue.delivered(delivery, result);
     if (this.#stopping.signal.aborted) return this.#queue.release(delivery);
     const sinceFirst = delivery.sinceFirstAttemptMs + (performance.now() - started);

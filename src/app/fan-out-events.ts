@@ -1,4 +1,5 @@
 import { eventsOfRecord, HubEventTypes, type HubEvent, type HubEventsRecord } from '../domain/hub-events.ts';
+import { isUuid } from '../domain/message-events.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
 import type { UserEventStore } from '../ports/user-event-store.ts';
 import type { Rejection } from './unprocessable-records.ts';
@@ -42,8 +43,8 @@ function isHubEvent(value: unknown): value is HubEvent {
     typeof event === 'object' && event !== null &&
     HubEventTypes.includes(event.type as never) &&
     typeof event.key === 'string' &&
-    typeof event.conversation_id === 'string' &&
-    (event.audience === 'members' || (Array.isArray(event.audience) && event.audience.every((id) => typeof id === 'string'))) &&
+    isUuid(event.conversation_id) &&
+    (event.audience === 'members' || (Array.isArray(event.audience) && event.audience.every(isUuid))) &&
     typeof event.occurred_at === 'string' && !Number.isNaN(Date.parse(event.occurred_at))
   );
 }

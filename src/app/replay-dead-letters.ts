@@ -1,5 +1,5 @@
 import { outgoingTopic } from '../domain/channels.ts';
-import { REPLAY_REASON, type DeadLetter } from '../domain/dead-letters.ts';
+import { isDeadLetter, REPLAY_REASON, type DeadLetter } from '../domain/dead-letters.ts';
 import type { ChannelDispatchEvent } from '../domain/message-events.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
@@ -9,12 +9,14 @@ import type { ConsumedRecord } from '../ports/message-bus.ts';
  * dead letter's delivery goes back to pending (its message back to in_transit, in its next generation) and its
  * dispatch back on the channel's topic, in one transaction, where the connector sends it again. Replaying again
  * is harmless and finishes an earlier replay that did not: a delivery still pending gets its dispatch again (the
- * connector sends only what is pending), one that moved on since is left alone.
+ * connector sends only what is pending), one that moved on since is left alone. A record that is no dead letter
+ * (not JSON, another shape) is skipped and counted, so that it cannot hold up the replay of those after it.
  */
 export class ReplayDeadLetters {
   readonly #ledger: LedgerStore;
   readonly #channel: string;
   #replayed = 0;
+  #skipped = 0;
 
   constructor(ledger: LedgerStore, channel: string) {
     this.#ledger = ledger;
@@ -26,8 +28,15 @@ export class ReplayDeadLetters {
     return this.#replayed;
   }
 
+  /** Records skipped so far for not being dead letters. */
+  get skipped(): number {
+    return this.#skipped;
+  }
+
   async handle(records: readonly ConsumedRecord[]): Promise<void> {
-    const letters = records.map((record) => record.value as DeadLetter);
+    const letters = records.flatMap((record): DeadLetter[] => (isDeadLetter(record.value) ? [record.value] : []));
+    this.#skipped += records.length - letters.length;
+    if (letters.length === 0) return;
     const replayed = await this.#ledger.transaction(async (tx) => {
       const ledger = await tx.load(letters.map((letter) => letter.dispatch.message_id), { deliveries: true });
       const again = new Map<string, ChannelDispatchEvent>();

@@ -1,6 +1,6 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
 import type { MessageState, RouteLeg } from '../domain/ledger.ts';
-import type { ChannelDispatchEvent, MessageAcceptedEvent } from '../domain/message-events.ts';
+import { isMessageAcceptedEvent, isUuid, type ChannelDispatchEvent, type MessageAcceptedEvent } from '../domain/message-events.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { FileAvailability } from './file-availability.ts';
@@ -18,7 +18,7 @@ export interface RouteReport {
  * sender), moves the message to in_transit and hands it to each channel's topic, keyed by conversation, all in one
  * transaction with the records announcing it. A file message whose object is not in storage is not routed: its
  * deliveries fail with the reason. A record seen again finds its message routed already and changes nothing; a
- * record naming a message the database does not have is rejected.
+ * record naming a message the database does not have, or that is no message_processing record, is rejected.
  */
 export class RouteMessages {
   readonly #ledger: LedgerStore;
@@ -34,11 +34,16 @@ export class RouteMessages {
   }
 
   async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
-    const accepted = records.map((record) => ({ record, event: record.value as MessageAcceptedEvent }));
-    const fileIds = accepted.flatMap(({ event }) => (event.payload?.type === 'file' ? [event.payload.file_id] : []));
+    const rejected: Rejection[] = [];
+    const accepted: Array<{ record: ConsumedRecord; event: MessageAcceptedEvent }> = [];
+    for (const record of records) {
+      if (isMessageAcceptedEvent(record.value)) accepted.push({ record, event: record.value });
+      else rejected.push({ record, reason: 'not a message_processing record' });
+    }
+    if (accepted.length === 0) return rejected;
+    const fileIds = accepted.flatMap(({ event }) => (event.payload?.type === 'file' && isUuid(event.payload.file_id) ? [event.payload.file_id] : []));
     const unavailable = fileIds.length > 0 ? await this.#files.problems(fileIds) : new Map<string, string>();
     const routed: Array<{ message: MessageState; channels: string[]; fileProblem?: string }> = [];
-    const rejected: Rejection[] = [];
     await this.#ledger.transaction(async (tx) => {
       const ledger = await tx.load(accepted.map(({ event }) => event.message_id), { members: true });
       const dispatches: BusRecord[] = [];

@@ -1,4 +1,4 @@
-import type { ChannelDispatchEvent } from './message-events.ts';
+import { isChannelDispatchEvent, isUuid, type ChannelDispatchEvent } from './message-events.ts';
 
 /**
  * A delivery that failed after every retry, kept on `<channel>_dead_letter` with what it takes to try again:
@@ -18,3 +18,9 @@ export function deadLetterTopic(channel: string): string {
 
 /** Why a replayed delivery and its message moved back from failed: the one, deliberate way back. */
 export const REPLAY_REASON = 'replayed from the dead-letter topic';
+
+/** Whether a `<channel>_dead_letter` record's value is a dead letter the replay can use. */
+export function isDeadLetter(value: unknown): value is DeadLetter {
+  const letter = value as Partial<DeadLetter> | null;
+  return typeof letter === 'object' && letter !== null && isChannelDispatchEvent(letter.dispatch) && isUuid(letter.recipient_id);
+}

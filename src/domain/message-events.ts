@@ -24,3 +24,27 @@ export interface ChannelDispatchEvent {
   payload: Payload;
   priority: Priority;
 }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
+
+/**
+ * Whether a `message_processing` record's value can be one: it names a message (the router takes the rest from the
+ * database). A record that is not is set aside, not retried.
+ */
+export function isMessageAcceptedEvent(value: unknown): value is MessageAcceptedEvent {
+  const event = value as Partial<MessageAcceptedEvent> | null;
+  return typeof event === 'object' && event !== null && !Array.isArray(event) && isUuid(event.message_id);
+}
+
+/** Whether a `<channel>_outgoing` record's value can be a dispatch: what a connector reads before it sends. */
+export function isChannelDispatchEvent(value: unknown): value is ChannelDispatchEvent {
+  const event = value as Partial<ChannelDispatchEvent> | null;
+  const payload = event?.payload as { type?: unknown } | null | undefined;
+  return (
+    typeof event === 'object' && event !== null && !Array.isArray(event) &&
+    isUuid(event.message_id) && isUuid(event.conversation_id) &&
+    typeof payload === 'object' && payload !== null && typeof payload.type === 'string'
+  );
+}

@@ -23,6 +23,38 @@ export interface ConsumedRecord extends BusRecord {
   offset: string;
 }
 
+/**
+ * The value of a consumed record that is not JSON (written by something else, or damaged): a bus hands it on as
+ * this instead of failing on it, so that the record can be set aside (UnprocessableRecords) rather than read again
+ * forever.
+ */
+export class UnreadableValue {
+  /** Why it cannot be read, e.g. "not JSON: Unexpected token…" or "no value". */
+  readonly reason: string;
+  /** The value as text, when its bytes are UTF-8 text (and hold no NUL). */
+  readonly text: string | undefined;
+  /** The value's bytes in base64, when they are not such text. */
+  readonly base64: string | undefined;
+
+  constructor(reason: string, bytes?: Uint8Array) {
+    this.reason = reason;
+    const text = bytes === undefined ? undefined : utf8Text(bytes);
+    this.text = text;
+    this.base64 = bytes !== undefined && text === undefined ? Buffer.from(bytes).toString('base64') : undefined;
+  }
+}
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function utf8Text(bytes: Uint8Array): string | undefined {
+  try {
+    const text = strictUtf8.decode(bytes);
+    return text.includes('\0') ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Handles a batch; resolving means its effects are durable and the batch may be acknowledged. */
 export type BatchHandler = (records: ConsumedRecord[]) => Promise<void>;
 

@@ -20,8 +20,8 @@ const IDLE_MS = 3_000;
 const FIRST_WAIT_MS = 15_000;
 
 export interface RunningReplay extends RunningRole {
-  /** Resolves once the dead-letter topic is drained, with how many deliveries went out again. */
-  done: Promise<number>;
+  /** Resolves once the dead-letter topic is drained: deliveries that went out again, records that were no dead letter. */
+  done: Promise<{ replayed: number; skipped: number }>;
 }
 
 /**
@@ -50,7 +50,7 @@ export async function startReplay({ channel, replay, outbox, openBus, log }: Rep
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
     await stop();
-    return replay.replayed;
+    return { replayed: replay.replayed, skipped: replay.skipped };
   })();
   return { name: `dead-letter replay ${channel}`, stop, done };
 }

@@ -37,6 +37,17 @@ describe('messageHistory', () => {
     assert.deepEqual(history.map((step) => step.status), ['accepted', 'in_transit', 'failed']);
   });
 
+  it('takes the accepted step kept as a row (a message accepted before migration 0007) instead of created_at', () => {
+    const history = messageHistory(
+      { createdAt: '2026-12-03T10:00:00.000400Z', times: { in_transit: '2026-12-03T10:00:01Z' }, reason: null },
+      [{ status: 'accepted', reason: null, at: '2026-12-03T10:00:00.003050Z', channelAt: null }],
+    );
+    assert.deepEqual(history.map((step) => [step.status, step.at.toISOString()]), [
+      ['accepted', '2026-12-03T10:00:00.003Z'],
+      ['in_transit', '2026-12-03T10:00:01.000Z'],
+    ]);
+  });
+
   it('gives the failed step the message\'s reason', () => {
     const history = messageHistory({ createdAt: '2026-12-03T10:00:00Z', times: { in_transit: '2026-12-03T10:00:01Z', failed: '2026-12-03T10:00:02Z' }, reason: 'down' }, []);
     assert.equal(history.at(-1)!.reason, 'down');
@@ -44,6 +55,18 @@ describe('messageHistory', () => {
 });
 
 describe('deliveryHistory', () => {
+  it('puts a replay before the steps of its generation recorded in the same millisecond', () => {
+    const at = '2026-12-03T10:00:05.123Z';
+    const history = deliveryHistory(
+      { createdAt: '2026-12-03T10:00:00Z', reason: null, steps: { sent: { at, channelAt: null }, delivered: { at, channelAt: null } } },
+      [
+        { status: 'failed', reason: 'down', at: '2026-12-03T10:00:01Z', channelAt: null },
+        { status: 'pending', reason: 'replayed', at, channelAt: null },
+      ],
+    );
+    assert.deepEqual(history.map((step) => step.status), ['pending', 'failed', 'pending', 'sent', 'delivered']);
+  });
+
   it('derives pending, sent and delivered with the channel\'s times', () => {
     const history = deliveryHistory(
       {

@@ -9,7 +9,15 @@ import {
   type Message,
 } from '@platformatic/kafka';
 import type { Logger } from '../../ports/logger.ts';
-import { jsonOf, type BatchHandler, type BusRecord, type ConsumedRecord, type MessageBus, type Subscription } from '../../ports/message-bus.ts';
+import {
+  jsonOf,
+  UnreadableValue,
+  type BatchHandler,
+  type BusRecord,
+  type ConsumedRecord,
+  type MessageBus,
+  type Subscription,
+} from '../../ports/message-bus.ts';
 
 export interface KafkaBusOptions {
   bootstrapServers: string[];
@@ -23,10 +31,14 @@ export interface KafkaBusOptions {
   log: Logger;
 }
 
-type KafkaMessage = Message<string, string, string, string>;
+/**
+ * Values are read as bytes and parsed here, so that one that is not JSON reaches the handler (UnreadableValue).
+ * The client gives undefined for a record without a key or a value, whatever the types say.
+ */
+type KafkaMessage = Message<string, Buffer, string, string>;
 
 interface ActiveSubscription {
-  consumer: Consumer<string, string, string, string>;
+  consumer: Consumer<string, Buffer, string, string>;
   topic: string;
   handler: BatchHandler;
   signal: AbortSignal;
@@ -138,7 +150,7 @@ export class KafkaBus implements MessageBus {
       groupId: this.#options.namespace + group,
       clientId: `${this.#options.clientId}-${group}`,
       bootstrapBrokers: this.#options.bootstrapServers,
-      deserializers: stringDeserializers,
+      deserializers: { ...stringDeserializers, value: (data?: Buffer) => data as Buffer },
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     });
@@ -247,9 +259,23 @@ function toConsumedRecord(message: KafkaMessage): ConsumedRecord {
     topic: message.topic,
     partition: message.partition,
     offset: String(message.offset),
-    key: message.key,
-    value: JSON.parse(message.value),
+    // Every record the hub writes has a key; one written by something else may not.
+    key: (message.key as string | undefined) ?? '',
+    value: readValue(message.value as Buffer | undefined),
   };
+}
+
+/**
+ * The record's value parsed, or, when it is not JSON (a record the hub did not write), an UnreadableValue for the
+ * handler to set aside: failing here would fail the batch, and the same record would be read again forever.
+ */
+function readValue(bytes: Buffer | undefined): unknown {
+  if (bytes === undefined || bytes.length === 0) return new UnreadableValue('no value', bytes);
+  try {
+    return JSON.parse(bytes.toString('utf8'));
+  } catch (error) {
+    return new UnreadableValue(`not JSON: ${(error as Error).message}`, bytes);
+  }
 }
 
 /** Commits, per partition, the offset after the last message of the batch. */

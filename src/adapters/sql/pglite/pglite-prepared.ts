@@ -12,17 +12,10 @@ interface Prepared {
   name: string;
   /** The parameters' type oids, as PostgreSQL inferred them, for serializing values. */
   types: number[];
-  executions: number;
 }
 
 /** Statements kept prepared at once; the least recently used is closed past this. */
 const CAPACITY = 256;
-/**
- * Executions after which a statement is prepared again. PostgreSQL plans a prepared statement once for all (after
- * five custom plans) from the tables' sizes at that time, and PGlite never analyzes: a plan made while a table was
- * nearly empty (a sequential scan) would stay while it grows. Preparing again plans for the tables as they are.
- */
-const REPLAN_AFTER = 1_000;
 
 const { serialize } = protocol;
 
@@ -37,11 +30,11 @@ function concat(...parts: Uint8Array[]): Uint8Array {
 }
 
 /**
- * Runs statements as named prepared statements. PGlite's own query() parses, plans and describes every statement
- * anew in five protocol round trips; the hub sends the same few dozen statements over and over, so each is parsed
- * once here and then bound and executed in one round trip, with PostgreSQL's plan cache (a trivial statement
- * 0.69 → 0.22 ms, a CTE over 50 ids 3.0 → 2.4 ms, measured on this machine). A statement is prepared the second
- * time it is seen, so one-off statements (migrations) do not fill the cache.
+ * Runs statements as named prepared statements. PGlite's own query() parses and describes every statement anew in
+ * five protocol round trips; the hub sends the same few dozen statements over and over, so each is parsed once here
+ * and then bound and executed in one round trip (a trivial statement 0.69 → 0.22 ms, a CTE over 50 ids 3.0 → 2.4 ms,
+ * measured on this machine). Each execution is still planned (pglite-start.ts says why). A statement is prepared the
+ * second time it is seen, so one-off statements (migrations) do not fill the cache.
  */
 export class PreparedStatements {
   readonly #pglite: PGlite & Exclusive;
@@ -65,17 +58,11 @@ export class PreparedStatements {
 
   async #run(sql: string, params: unknown[]): Promise<{ rows: unknown[]; affectedRows: number }> {
     const pglite = this.#pglite;
-    let cached = this.#prepared.get(sql);
+    const cached = this.#prepared.get(sql);
     if (cached) {
       // Least recently used first out: a hit moves to the end.
       this.#prepared.delete(sql);
-      if (++cached.executions > REPLAN_AFTER) {
-        await this.#close(cached.name);
-        cached = undefined;
-        this.#seenOnce.add(sql);
-      } else {
-        this.#prepared.set(sql, cached);
-      }
+      this.#prepared.set(sql, cached);
     }
     const statement = cached ?? (await this.#prepare(sql));
     const values = params.map((value, i) => {
@@ -104,7 +91,7 @@ export class PreparedStatements {
       concat(serialize.parse({ name, text: sql }), serialize.describe({ type: 'S', name }), serialize.sync()),
       { syncToFs: false },
     );
-    const statement = { name, types: parse.parseDescribeStatementResults(messages), executions: 0 };
+    const statement = { name, types: parse.parseDescribeStatementResults(messages) };
     if (!again) return statement;
     this.#prepared.set(sql, statement);
     if (this.#prepared.size > CAPACITY) {
