@@ -26,12 +26,14 @@ interface Settings {
   ratePerSecond: number;
   /** A quiet window before the messages: what the deployment writes with no traffic (lease renewals). */
   idleSeconds: number;
+  /** Triggers: how long a mark waits for the writes that follow a phase's visible end (notifier feeds, relay deletes). */
+  settleSeconds: number;
   distributedRoles: Roles;
 }
 
 const SETTINGS: Record<'quick' | 'full', Settings> = {
-  quick: { messages: 40, ratePerSecond: 50, idleSeconds: 3, distributedRoles: 'one-process' },
-  full: { messages: 200, ratePerSecond: 50, idleSeconds: 5, distributedRoles: 'all' },
+  quick: { messages: 40, ratePerSecond: 50, idleSeconds: 2, settleSeconds: 2, distributedRoles: 'one-process' },
+  full: { messages: 200, ratePerSecond: 50, idleSeconds: 5, settleSeconds: 3, distributedRoles: 'all' },
 };
 
 /** A conversation of the shape, its sender and the members who read what it sends. */
@@ -160,7 +162,7 @@ async function measureShape(context: BenchContext, mode: TestMode, shape: ShapeN
     if (mode === 'embedded') deployment = await startDeployment(options);
 
     const threads = await setUp(deployment, shape, seeded);
-    const counter = rowCounter(mode, dataDir, method);
+    const counter = rowCounter(mode, dataDir, method, settings.settleSeconds * 1000);
     await counter.mark();
     await sleep(settings.idleSeconds * 1000);
     await counter.mark();
@@ -235,11 +237,11 @@ export const rowsSection: Section = {
           'waited for until every one is delivered (the senders\' conversation pages); then every recipient reads every message with its own receipt (POST /v1/conversations/{id}/read, up_to_seq = its seq, in order), waited for until every one is read.',
         'Rows: inserted / updated / deleted per message, per table, in each phase; the mode cell says how they were counted. pg_stat (PostgreSQL, full run): deltas of pg_stat_user_tables read from the deployment\'s database while it runs, each read 11 s after the phase ended ' +
           '(backends report their counts at most once a second, idle ones after 10 s). triggers (PGlite, which keeps no statistics: its one backend never reports them, nor are they on disk after it closes; and --quick, which has no time for those waits): ' +
-          'a statement-level trigger on every table, installed while the hub is stopped, logs each statement\'s rows from its transition table; read after the hub stopped and split by time, 3 s after each phase ended. ' +
+          `a statement-level trigger on every table, installed while the hub is stopped, logs each statement's rows from its transition table; read after the hub stopped and split by time, ${settings.settleSeconds} s after each phase ended. ` +
           'The two agree on every table whose rows do not depend on batching or time (messages, deliveries, conversation_events, members) in a distributed run counted both ways.',
         'Every row the hub writes counts, the outbox and (embedded) the bus\'s records, heads and leases included. A phase includes what follows its visible end (the notifier\'s events and feeds, the relay\'s deletes); ' +
           'rows that hold a run of records (outbox, bus_records, user_feed_pages) are per batch, so fewer per message under load than at this modest rate; bus records are trimmed every few acknowledgements, so their deletes fall where the trim does.',
-        `idle rows/s: what the deployment wrote in a quiet window with no traffic before the messages (lease renewals; ${settings.idleSeconds + 3} s with triggers, ${settings.idleSeconds + 11} s with pg_stat); "less idle rate" subtracts that rate over each phase's duration from the total.`,
+        `idle rows/s: what the deployment wrote in a quiet window with no traffic before the messages (lease renewals; ${settings.idleSeconds + settings.settleSeconds} s with triggers, ${settings.idleSeconds + 11} s with pg_stat); "less idle rate" subtracts that rate over each phase's duration from the total.`,
         'SQL statements per message by role: the counts each hub process logs when it stops ("SQL statements by role"), over the deployment\'s whole life (start-up, sign-in, idle polls, both phases), divided by the messages; n/a: the hub logs no counts. The accept section has them under load.',
       ],
       data,

@@ -38,8 +38,6 @@ export interface RowCounter {
   phases(): Promise<Phase[]>;
 }
 
-/** A mark waits this long for the writes that follow a phase's visible end (notifier feeds, relay deletes). */
-const SETTLE_MS = 3_000;
 /** PostgreSQL's PGSTAT_IDLE_INTERVAL (10 s) and a margin. */
 const STATS_FLUSH_MS = 11_000;
 
@@ -126,12 +124,12 @@ function splitStatements(script: string): string[] {
   return parts;
 }
 
-function triggerCounter(mode: TestMode, dataDir: string): RowCounter {
+function triggerCounter(mode: TestMode, dataDir: string, settleMs: number): RowCounter {
   const marks: number[] = [];
   return {
     method: 'triggers',
     async mark() {
-      await sleep(SETTLE_MS);
+      await sleep(settleMs);
       marks.push(Date.now());
     },
     async phases() {
@@ -152,7 +150,10 @@ function triggerCounter(mode: TestMode, dataDir: string): RowCounter {
   };
 }
 
-/** PostgreSQL's statistics where the database is a server; triggers in PGlite (or where `method` says so). */
-export function rowCounter(mode: TestMode, dataDir: string, method: RowMethod): RowCounter {
-  return method === 'pg_stat' ? pgStatCounter(mode, dataDir) : triggerCounter(mode, dataDir);
+/**
+ * PostgreSQL's statistics where the database is a server; triggers in PGlite (or where `method` says so). A
+ * trigger mark first waits `settleMs` for the writes that follow a phase's visible end (notifier feeds, relay deletes).
+ */
+export function rowCounter(mode: TestMode, dataDir: string, method: RowMethod, settleMs: number): RowCounter {
+  return method === 'pg_stat' ? pgStatCounter(mode, dataDir) : triggerCounter(mode, dataDir, settleMs);
 }
