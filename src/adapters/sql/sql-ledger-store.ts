@@ -1,8 +1,8 @@
 import { sql, type RawBuilder, type Transaction } from 'kysely';
 import { hubEventsRecord } from '../../domain/hub-events.ts';
 import { DeliverySteps, Ledger, MessageSteps, type DeliveryRef, type DeliveryState, type DeliveryStep, type MessageState } from '../../domain/ledger.ts';
-import type { Payload, Priority } from '../../domain/message.ts';
-import type { DeliveryStatus, MessageStatus } from '../../domain/message-status.ts';
+import type { DeliveryStatus } from '../../domain/message-status.ts';
+import type { MessageRow } from './message-row.ts';
 import { HAND_OVER_FROM } from '../../domain/message-status.ts';
 import type { HandOver, LedgerStore, LedgerTransaction, LoadOptions, PendingDelivery } from '../../ports/ledger-store.ts';
 import { jsonOf, type BusRecord } from '../../ports/message-bus.ts';
@@ -16,16 +16,8 @@ const messageTimeColumns = MessageSteps.map((status) => `${status}_at`);
 /** Times as the database writes them (text keeps the microseconds a Date would drop). */
 const asText = (columns: readonly string[], table: string) => sql.raw(columns.map((c) => `${table}.${c}::text AS ${c}`).join(', '));
 
-interface MessageRow {
-  id: string;
-  conversation_id: string;
-  seq: number | string;
-  from_user_id: string;
-  to_user_id: string | null;
-  channels: string[];
-  payload: Payload;
-  priority: Priority;
-  status: MessageStatus;
+/** A message as load() reads it: its times as text (microseconds kept), the transaction's time, maybe its members. */
+interface LoadedMessageRow extends Omit<MessageRow, 'request_hash' | 'created_at' | 'updated_at'> {
   reason: string | null;
   generation: number;
   created_at: string;
@@ -46,7 +38,7 @@ interface DeliveryRow {
   [time: string]: unknown;
 }
 
-const toMessageState = (row: MessageRow): MessageState => ({
+const toMessageState = (row: LoadedMessageRow): MessageState => ({
   messageId: row.id,
   conversationId: row.conversation_id,
   seq: Number(row.seq),
@@ -167,7 +159,7 @@ class SqlLedgerTransaction implements LedgerTransaction {
 
   async load(messageIds: readonly string[], options: LoadOptions = {}): Promise<Ledger> {
     const ids = [...new Set(messageIds)];
-    const { rows: messages } = await sql<MessageRow>`
+    const { rows: messages } = await sql<LoadedMessageRow>`
       SELECT m.id, m.conversation_id, m.seq, m.from_user_id, m.to_user_id, m.channels, m.payload, m.priority, m.status,
              m.reason, m.generation, m.created_at::text AS created_at, ${asText(messageTimeColumns, 'm')},
              clock_timestamp()::text AS now

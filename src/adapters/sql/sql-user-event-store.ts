@@ -6,6 +6,8 @@ import { announceQueued, queueWebhookDeliveries } from './sql-webhook-queue.ts';
 
 /** The notification channel on which appends name the users whose feeds grew. */
 const FEED_CHANNEL = 'chat4all_user_feeds';
+/** Conversations whose members a notifier keeps (a few MB at 100 members each). */
+const MEMBERS_CACHED = 10_000;
 /** NOTIFY payloads stay under PostgreSQL's 8,000-byte limit: 36-character ids and a comma each. */
 const IDS_PER_NOTIFY = 200;
 
@@ -36,20 +38,44 @@ const toUserEvent = (row: EventRow): UserEvent => ({
 export class SqlUserEventStore implements UserEventStore {
   readonly #database: SqlDatabase;
   readonly #db: Db;
+  readonly #membersOf = new Map<string, string[]>();
 
   constructor(database: SqlDatabase) {
     this.#database = database;
     this.#db = database.db;
   }
 
+  /**
+   * Members of the conversations of `ids` this database has. A conversation's members never change once it is
+   * created, so they are kept (the most recently used, up to MEMBERS_CACHED conversations).
+   */
+  async #members(ids: readonly string[]): Promise<Map<string, string[]>> {
+    const found = new Map<string, string[]>();
+    for (const id of ids) {
+      const members = this.#membersOf.get(id);
+      if (!members) continue;
+      this.#membersOf.delete(id);
+      this.#membersOf.set(id, members);
+      found.set(id, members);
+    }
+    const missing = ids.filter((id) => !found.has(id));
+    if (missing.length === 0) return found;
+    const { rows } = await sql<{ id: string; members: string[] }>`
+      SELECT c.id, ARRAY(SELECT m.user_id::text FROM conversation_members m WHERE m.conversation_id = c.id ORDER BY m.position) AS members
+      FROM conversations c WHERE c.id = ANY(${missing}::uuid[])`.execute(this.#db);
+    for (const { id, members } of rows) {
+      found.set(id, members);
+      this.#membersOf.set(id, members);
+      if (this.#membersOf.size > MEMBERS_CACHED) this.#membersOf.delete(this.#membersOf.keys().next().value!);
+    }
+    return found;
+  }
+
   async append(events: readonly HubEvent[]): Promise<string[]> {
     if (events.length === 0) return [];
     const conversationIds = [...new Set(events.map((event) => event.conversation_id))];
+    const members = await this.#members(conversationIds);
     return this.#db.transaction().execute(async (trx) => {
-      const { rows: conversations } = await sql<{ id: string; members: string[] }>`
-        SELECT c.id, ARRAY(SELECT m.user_id::text FROM conversation_members m WHERE m.conversation_id = c.id ORDER BY m.position) AS members
-        FROM conversations c WHERE c.id = ANY(${conversationIds}::uuid[])`.execute(trx);
-      const members = new Map(conversations.map((row) => [row.id, row.members]));
       // A fact seen twice in one batch (a record read again alongside its first reading) is appended once.
       const known = [...new Map(events.filter((e) => members.has(e.conversation_id)).map((e) => [e.key, e])).values()];
       const unknown = conversationIds.filter((id) => !members.has(id));
