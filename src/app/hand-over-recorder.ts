@@ -1,8 +1,9 @@
 import type { HandOver, LedgerStore } from '../ports/ledger-store.ts';
 
 /**
- * Records a connector's hand-overs as they are made, one statement at a time (group commit: while one records, the
- * next hand-overs gather and go together), and lets no more than `limit` be under way or made and not recorded.
+ * Records a connector's hand-overs as they are made, one statement at a time, half the limit at once (or fewer when
+ * the batch is done or the sender waits for room), and lets no more than `limit` be under way or made and not
+ * recorded.
  * Those are the ones a crash makes the connector send again (a second delivery line), so a crash repeats at most
  * `limit` hand-overs per connector, however large the batch.
  */
@@ -34,10 +35,10 @@ export class HandOverRecorder {
     this.#unrecorded++;
   }
 
-  /** Takes a hand-over just made (after reserve()); records it at once unless a recording is under way. */
+  /** Takes a hand-over just made (after reserve()); records once half the limit is waiting. */
   add(handOver: HandOver): void {
     this.#waiting.push(handOver);
-    this.#flush();
+    if (this.#waiting.length >= this.#limit / 2) this.#flush();
   }
 
   /** Records what is left; resolves with every hand-over recorded (one no longer pending is not), or rejects. */
@@ -65,7 +66,7 @@ export class HandOverRecorder {
         const waiters = this.#roomWaiters;
         this.#roomWaiters = [];
         for (const wake of waiters) wake();
-        this.#flush();
+        if (this.#waiting.length >= this.#limit / 2) this.#flush();
       }
     })();
   }
