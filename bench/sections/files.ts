@@ -5,8 +5,11 @@ import type { TestMode } from '../../test/support/test-modes.ts';
 import type { BenchContext, Section, SectionResult } from './section.ts';
 
 const SCRIPT = fileURLToPath(new URL('../files-upload.ts', import.meta.url));
-/** The API's resident memory must stay under this during uploads (issue 4, "Limits"). */
-const RSS_LIMIT_MB = 250;
+/**
+ * What a 2 GiB upload may add to the API's resident memory over its idle level: streaming, it holds a few buffers
+ * whatever the file's size (the pipeline issue; the absolute 250 MB of issue 4 held with CHAT4ALL_TUNE_FOR=memory).
+ */
+const RSS_GROWTH_LIMIT_MIB = 64;
 
 export const filesSection: Section = {
   name: 'files',
@@ -35,9 +38,9 @@ export const filesSection: Section = {
             run.complete_s,
             run.download_mb_s,
             `${run.api_cpu_s.upload} / ${run.api_cpu_s.complete} / ${run.api_cpu_s.download}`,
-            `${run.api_peak_rss_mib}${run.api_peak_rss_mib * 1.048576 > RSS_LIMIT_MB ? ' (over)' : ''} ` +
-              `(${Object.values(run.api_peak_rss_mib_by_phase).join(' / ')})`,
+            `${run.api_peak_rss_mib} (${Object.values(run.api_peak_rss_mib_by_phase).join(' / ')})`,
             `${result.api_rss_mib.before} / ${result.api_rss_mib.vm_hwm}`,
+            `${Math.round(run.api_peak_rss_mib - result.api_rss_mib.before)}${run.api_peak_rss_mib - result.api_rss_mib.before > RSS_GROWTH_LIMIT_MIB ? ' (over)' : ''}`,
           ]);
         row('PATCH', result.patch);
         row('presigned PUT', result.presigned_put);
@@ -55,6 +58,7 @@ export const filesSection: Section = {
         'API CPU s: upload / complete / download',
         'API peak RSS MiB (upload / complete / download)',
         'API RSS before / VmHWM MiB',
+        `peak over idle MiB (limit ${RSS_GROWTH_LIMIT_MIB})`,
       ],
       rows,
       notes: [
@@ -62,8 +66,8 @@ export const filesSection: Section = {
           'the hub as `npm start` runs it (every role in the API\'s process); one file of pseudo-random bytes, ' +
           '4 chunks at a time (the default 8 MiB chunks), then `complete` (which assembles the object and hashes it) and a download checked by SHA-256.',
         'The floor is a plain copy of the same file on the same disk, then fsync, measured in the same run (in parentheses: without fsync).',
-        `API peak RSS: sampled every 50 ms from the first chunk to the end of the download; the limit is ${RSS_LIMIT_MB} MB. ` +
-          'VmHWM is the peak of the process\'s whole life, start-up included (embedded: PGlite\'s initdb).',
+        'API peak RSS: sampled every 50 ms from the first chunk to the end of the download; "before" is the idle API just before the first chunk, ' +
+          `and the peak may exceed it by ${RSS_GROWTH_LIMIT_MIB} MiB at most. VmHWM is the peak of the process's whole life, start-up included.`,
         'Presigned PUTs go straight to S3Proxy in distributed mode (the API only signs); with local disk the hub serves its own signed URLs.',
       ],
       data,
