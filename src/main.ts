@@ -10,6 +10,7 @@ import type { SqlDatabase } from './adapters/sql/sql-database.ts';
 import { isDatabaseUnavailable, isPermanentDataError } from './adapters/sql/sql-errors.ts';
 import { openSqlStore } from './adapters/sql/sql-store.ts';
 import { StatementCounter } from './adapters/sql/statement-counter.ts';
+import { noteStreamed } from './adapters/streamed-garbage.ts';
 import { TopicWakeups, Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
@@ -151,7 +152,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
       sendMessage,
     }),
     wsHeartbeatMs: config.wsHeartbeatMs,
-    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), { chunkSize: config.fileChunkSize, urlTtlMs }),
+    fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), { chunkSize: config.fileChunkSize, urlTtlMs, onStreamed: noteStreamed }),
     completeUpload: new CompleteUpload(store.files, storage),
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
     channels: channelNames,

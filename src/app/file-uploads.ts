@@ -13,6 +13,8 @@ export interface UploadSettings {
   chunkSize: number;
   /** How long a presigned chunk URL stays valid. */
   urlTtlMs: number;
+  /** Told of every piece of a chunk body as it streams through (the runtime frees the buffers of file traffic). */
+  onStreamed?: (bytes: number) => void;
 }
 
 export interface InitiateRequest {
@@ -126,7 +128,7 @@ export class FileUploads {
       });
     }
     const target = uploadTarget(file);
-    const metered = new MeteredStream(expected, what);
+    const metered = new MeteredStream(expected, what, this.#settings.onStreamed);
     const [received, stored] = await Promise.allSettled([
       pipeline(body.stream, metered),
       this.#storage.writePart(target, chunkId, metered, expected),

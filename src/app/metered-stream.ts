@@ -10,12 +10,14 @@ export class MeteredStream extends Transform {
   readonly #expected: number;
   readonly #what: string;
   readonly #hash: Hash = createHash('sha256');
+  readonly #onChunk: ((bytes: number) => void) | undefined;
   #seen = 0;
 
-  constructor(expected: number, what: string) {
+  constructor(expected: number, what: string, onChunk?: (bytes: number) => void) {
     super();
     this.#expected = expected;
     this.#what = what;
+    this.#onChunk = onChunk;
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -29,6 +31,7 @@ export class MeteredStream extends Transform {
       return;
     }
     this.#hash.update(chunk);
+    this.#onChunk?.(chunk.length);
     callback(null, chunk);
   }
 

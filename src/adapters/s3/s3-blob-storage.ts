@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { createHash } from 'node:crypto';
+import { noteStreamed } from '../streamed-garbage.ts';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
 import type { BlobStorage, ByteRange, ObjectDigest, StoredPart, UploadTarget } from '../../ports/blob-storage.ts';
@@ -158,6 +159,7 @@ export class S3BlobStorage implements BlobStorage {
     let size = 0;
     for await (const chunk of (await this.read(key)) as AsyncIterable<Buffer>) {
       hash.update(chunk);
+      noteStreamed(chunk.length);
       size += chunk.length;
     }
     return { sha256: hash.digest('hex'), size };

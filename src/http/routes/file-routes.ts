@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { collectingGarbage } from '../../adapters/streamed-garbage.ts';
 import type { CompleteUpload } from '../../app/complete-upload.ts';
 import type { FileDownloads } from '../../app/file-downloads.ts';
 import type { ChunkBody, FileUploads, UploadUrl } from '../../app/file-uploads.ts';
@@ -75,7 +76,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
       reply.header('content-range', `bytes */${file.fileSize}`);
       return sendProblem(reply, problem(416, EdgeErrorCodes.RANGE_NOT_SATISFIABLE, `The file has ${file.fileSize} bytes; that range lies outside it`));
     }
-    const body = await fileDownloads.open(file, range);
+    const body = collectingGarbage(await fileDownloads.open(file, range));
     reply
       .header('content-type', headers.contentType)
       .header('content-disposition', headers.contentDisposition)
