@@ -131,6 +131,10 @@ export class WebhookDispatcher {
     const result = await this.#sender.post(request, { timeoutMs: this.#settings.attemptTimeoutMs, signal: this.#stopping.signal });
     if (result.ok) return this.#queue.delivered(delivery, result);
     if (this.#stopping.signal.aborted) return this.#queue.release(delivery);
+    if (result.refused) {
+      this.#log.warn({ ...context, error: result.error }, 'webhook delivery dead-lettered: its destination is refused');
+      return this.#queue.failed(delivery, result, null);
+    }
     const sinceFirst = delivery.sinceFirstAttemptMs + (performance.now() - started);
     const decision = afterFailure(this.#settings.retry, delivery.attempt, sinceFirst, this.#random);
     if ('deadLetter' in decision) {

@@ -12,12 +12,14 @@ const ALL_EVENTS = ['message.created', 'message.status', 'conversation.read'];
 
 /**
  * Quick retries so failing receivers are retried within a test. The attempt timeout is long, so that the slow
- * receiver test can tell "another endpoint was served while this one hung" without any race against it.
+ * receiver test can tell "another endpoint was served while this one hung" without any race against it. The
+ * receivers are on loopback, which the hub refuses unless allowed (webhook-destinations.test.ts checks that).
  */
 const HUB_ENV = {
   CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS: '50',
   CHAT4ALL_WEBHOOK_TIMEOUT_MS: '60000',
   CHAT4ALL_WEBHOOK_CONCURRENCY: '4',
+  CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
 };
 
 /** Checks an attempt from the receiver's side, with the reference library; returns the verified payload. */
