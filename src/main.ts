@@ -230,8 +230,10 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
         new FetchWebhookSender(webhookDestinations),
         {
           concurrency: config.webhookConcurrency,
-          // A quarter of the slots at most per endpoint: three slow receivers still leave room for every other one.
-          perEndpoint: Math.ceil(config.webhookConcurrency / 4),
+          // Half the slots at most for one user and a quarter for one host: a user whose endpoints all hang leaves
+          // half to everyone else, and one slow host of theirs leaves them room for their other endpoints.
+          perUser: Math.ceil(config.webhookConcurrency / 2),
+          perHost: Math.ceil(config.webhookConcurrency / 4),
           attemptTimeoutMs: config.webhookTimeoutMs,
           retry: { baseDelayMs: config.webhookBackoffBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS, windowMs: config.webhookRetryWindowSeconds * 1000 },
         },
