@@ -22,6 +22,7 @@ import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
+import { loggableUrl } from './loggable-url.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -94,7 +95,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggableUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         ...(request.messageId ? { message_id: request.messageId } : {}),
