@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -23,6 +22,7 @@ import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
+import { requestId } from './request-id.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -67,8 +67,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     // one line per request, written by the onResponse hook below
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: requestId,
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type Session } from '../support/api-client.ts';
+import { UUID } from '../support/assertions.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { testModes } from '../support/test-modes.ts';
 
@@ -256,6 +257,21 @@ for (const mode of testModes) describe(`docs and ops [${mode}]`, () => {
       const response = await client.request('GET', '/v1/users/me', { headers: { 'X-Request-Id': id } });
       assert.equal(response.status, 401);
       assert.equal(response.headers.get('x-request-id'), id);
+    });
+
+    it('echoes an X-Request-Id of 128 characters, the longest it takes', async () => {
+      const id = 'r'.repeat(128);
+      const response = await client.request('GET', '/health', { headers: { 'X-Request-Id': id } });
+      assert.equal(response.headers.get('x-request-id'), id);
+    });
+
+    it('replaces an X-Request-Id that is too long or not id-like with one of its own', async () => {
+      for (const id of ['r'.repeat(129), 'two words', '<script>alert(1)</script>', '{"level":"fatal"}']) {
+        const response = await client.request('GET', '/health', { headers: { 'X-Request-Id': id } });
+        const answered = response.headers.get('x-request-id') ?? '';
+        assert.notEqual(answered, id);
+        assert.match(answered, UUID, `for ${JSON.stringify(id)}`);
+      }
     });
 
     it('echoes an incoming X-Request-Id on an authenticated API call', async () => {
