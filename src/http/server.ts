@@ -89,6 +89,8 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Browsers must not read a download (or any answer) as something other than its declared type, e.g. HTML.
+    reply.header('x-content-type-options', 'nosniff');
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
