@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
@@ -22,6 +23,10 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
+  /** Where clients reach the hub (a reverse proxy's address): the base of the hub's own upload URLs. */
+  publicBaseUrl: string | undefined;
+  /** Addresses of reverse proxies whose X-Forwarded-* headers are believed. */
+  trustProxy: string[] | undefined;
   dataDir: string;
   /** PostgreSQL server to use instead of the embedded database. */
   databaseUrl: string | undefined;
@@ -104,6 +109,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     // A developer's hub answers this machine only; in production (a container) it listens on every interface.
     host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: integer(env, 'PORT', 8000, 0, 65535),
+    publicBaseUrl: publicBaseUrl(env),
+    trustProxy: trustProxy(env),
     dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
@@ -177,6 +184,39 @@ function demoUsers(env: Env, production: boolean): boolean {
     throw new ConfigError('CHAT4ALL_DEMO_USERS=true is refused with NODE_ENV=production: demo users have a published password');
   }
   return on;
+}
+
+/** An origin, optionally with a path prefix (a hub behind a proxy at /chat); kept without its trailing slash. */
+function publicBaseUrl(env: Env): string | undefined {
+  const raw = env.PUBLIC_BASE_URL;
+  if (raw === undefined) return undefined;
+  const url = URL.parse(raw);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an http(s) URL without query, fragment or credentials, e.g. https://chat.example.com, got "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Proxy-addr's names for address ranges, which Fastify's trustProxy understands. */
+const TRUST_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Addresses or CIDR ranges only: believing forwarded headers from everyone would let any client pick them. */
+function trustProxy(env: Env): string[] | undefined {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined) return undefined;
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0 || !entries.every(isProxyAddress)) {
+    throw new ConfigError(`TRUST_PROXY must list proxy addresses or ranges, e.g. 10.0.0.5,10.1.0.0/16,loopback, got "${raw}"`);
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (TRUST_PROXY_RANGES.includes(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

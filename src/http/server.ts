@@ -22,6 +22,7 @@ import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
+import { publicUrls } from './public-urls.ts';
 import { requestId } from './request-id.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
@@ -53,6 +54,10 @@ export interface HttpServices {
   completeUpload: CompleteUpload;
   fileDownloads: FileDownloads;
   channels: readonly string[];
+  /** The base of the hub's own upload URLs, when configured (PUBLIC_BASE_URL). */
+  publicBaseUrl: string | undefined;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY). */
+  trustProxy: string[] | undefined;
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
@@ -68,10 +73,12 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
     genReqId: requestId,
+    ...(services.trustProxy ? { trustProxy: services.trustProxy } : {}),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const publicUrl = publicUrls(services.publicBaseUrl);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
     drainRefusedBody(request, reply);
@@ -122,11 +129,11 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(messageRoutes, services);
       await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
-      await v1.register(fileRoutes, services);
+      await v1.register(fileRoutes, { ...services, publicUrl });
     },
     { prefix: '/v1' },
   );
   // Outside /v1 and its bearer tokens: presigned URLs carry their own authorization, like S3's.
-  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads });
+  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads, publicUrl });
   return app;
 }
