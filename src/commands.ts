@@ -38,6 +38,8 @@ async function main(argv: string[]): Promise<void> {
     print(USAGE);
     return;
   }
+  // Everything the hub writes (the embedded database, uploaded files, its lock) is its user's alone.
+  process.umask(0o077);
   const config = loadConfig();
   // Before anything else, so they are seen whatever the command.
   for (const warning of config.warnings) warn(warning);
