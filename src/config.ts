@@ -118,7 +118,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     logLevel: env.LOG_LEVEL ?? 'info',
     demoUsers: demoUsers(env, production),
-    bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
+    bcryptRounds: bcryptRounds(env, production),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
     tokenSecret: checkedSecret('CHAT4ALL_TOKEN_SECRET', env.CHAT4ALL_TOKEN_SECRET, production, warnings),
     tokenPreviousSecrets: (env.CHAT4ALL_TOKEN_PREVIOUS_SECRETS ?? '')
@@ -184,6 +184,17 @@ function demoUsers(env: Env, production: boolean): boolean {
     throw new ConfigError('CHAT4ALL_DEMO_USERS=true is refused with NODE_ENV=production: demo users have a published password');
   }
   return on;
+}
+
+/** Below 10 rounds a stolen hash table falls to guessing quickly: only tests and development may go that low. */
+const MIN_PRODUCTION_BCRYPT_ROUNDS = 10;
+
+function bcryptRounds(env: Env, production: boolean): number {
+  const rounds = integer(env, 'BCRYPT_ROUNDS', 12, 4, 15);
+  if (production && rounds < MIN_PRODUCTION_BCRYPT_ROUNDS) {
+    throw new ConfigError(`BCRYPT_ROUNDS=${rounds} is refused with NODE_ENV=production: use ${MIN_PRODUCTION_BCRYPT_ROUNDS} or more`);
+  }
+  return rounds;
 }
 
 /** An origin, optionally with a path prefix (a hub behind a proxy at /chat); kept without its trailing slash. */

@@ -10,6 +10,22 @@ import { testModes } from '../support/test-modes.ts';
 const PASSWORD_72 = 'correct-horse-'.repeat(6).slice(0, 72);
 
 for (const mode of testModes) describe(`password hashing [${mode}]`, () => {
+  describe('NODE_ENV=production and a cheap bcrypt cost', () => {
+    let dataDir: string;
+
+    before(async () => {
+      dataDir = await HubProcess.freshDataDir(mode, 'chat4all-rounds-');
+    });
+    after(() => HubProcess.removeState(dataDir, mode));
+
+    it('refuses to start with BCRYPT_ROUNDS=9, naming the variable', async () => {
+      const { code, output } = await HubProcess.refusal({ mode, dataDir, env: { NODE_ENV: 'production', BCRYPT_ROUNDS: '9' } });
+      assert.notEqual(code, 0, 'exits with a non-zero code');
+      assert.match(output, /BCRYPT_ROUNDS/);
+      assert.doesNotMatch(output, /listening on/);
+    });
+  });
+
   describe('passwords longer than bcrypt reads (72 bytes)', () => {
     let dataDir: string;
     let tooLong: CliResult;

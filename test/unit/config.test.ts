@@ -370,6 +370,20 @@ describe('loadConfig: tuning', () => {
   });
 });
 
+describe('loadConfig: bcrypt cost', () => {
+  it('refuses BCRYPT_ROUNDS under 10 in production', () => {
+    assertConfigError({ NODE_ENV: 'production', BCRYPT_ROUNDS: '9' }, 'BCRYPT_ROUNDS');
+  });
+
+  it('takes BCRYPT_ROUNDS=10 in production', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', BCRYPT_ROUNDS: '10' }).bcryptRounds, 10);
+  });
+
+  it('takes BCRYPT_ROUNDS=4 outside production (tests)', () => {
+    assert.equal(loadConfig({ BCRYPT_ROUNDS: '4' }).bcryptRounds, 4);
+  });
+});
+
 describe('loadConfig: the public address', () => {
   it('has no PUBLIC_BASE_URL by default', () => {
     assert.equal(loadConfig({}).publicBaseUrl, undefined);
