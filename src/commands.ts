@@ -1,3 +1,5 @@
+import { createInterface } from 'node:readline';
+import { Writable } from 'node:stream';
 import { createLogger } from './adapters/pino-logger.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<void> {
     print(USAGE);
     return;
   }
+  // Everything the hub writes (the embedded database, uploaded files, its lock) is its user's alone.
+  process.umask(0o077);
   const config = loadConfig();
   // Before anything else, so they are seen whatever the command.
   for (const warning of config.warnings) warn(warning);
@@ -137,7 +141,7 @@ async function addUser(hub: Hub, args: string[]): Promise<void> {
     const [action, username] = args;
     if (action !== 'add' || !username) throw new UsageError('usage: chat4all user add <username> [--password <password>]');
     const flag = args.indexOf('--password');
-    const password = flag >= 0 ? args[flag + 1] : await readStdinLine();
+    const password = flag >= 0 ? args[flag + 1] : process.stdin.isTTY ? await readTypedPassword() : await readStdinLine();
     if (!password) throw new UsageError('give a password with --password or on stdin');
     const user = await hub.registerUser.register(username, password);
     print(`Created user ${user.username} with id ${user.userId}`);
@@ -161,13 +165,34 @@ async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
 }
 
 async function readStdinLine(): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write('Password: ');
   let text = '';
   for await (const chunk of process.stdin) {
     text += String(chunk);
     if (text.includes('\n')) break;
   }
   return text.split('\n')[0]!.trim();
+}
+
+/**
+ * A password typed at a terminal, not shown as it is typed: readline puts the terminal in raw mode (no echo) and
+ * does the line editing, writing what it would echo to a sink.
+ */
+async function readTypedPassword(): Promise<string> {
+  const nowhere = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const terminal = createInterface({ input: process.stdin, output: nowhere, terminal: true });
+  // Only now that the terminal echoes nothing: a quick typist may answer the prompt at once.
+  process.stderr.write('Password: ');
+  try {
+    return await new Promise<string>((resolve) => {
+      terminal.once('line', (line) => resolve(line.trim()));
+      // Ctrl+D or Ctrl+C: no password, which the caller refuses.
+      terminal.once('close', () => resolve(''));
+      terminal.once('SIGINT', () => resolve(''));
+    });
+  } finally {
+    terminal.close();
+    process.stderr.write('\n');
+  }
 }
 
 class UsageError extends Error {}

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
@@ -22,6 +23,10 @@ export interface Config {
   production: boolean;
   host: string;
   port: number;
+  /** Where clients reach the hub (a reverse proxy's address): the base of the hub's own upload URLs. */
+  publicBaseUrl: string | undefined;
+  /** Addresses of reverse proxies whose X-Forwarded-* headers are believed. */
+  trustProxy: string[] | undefined;
   dataDir: string;
   /** PostgreSQL server to use instead of the embedded database. */
   databaseUrl: string | undefined;
@@ -106,6 +111,8 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     // A developer's hub answers this machine only; in production (a container) it listens on every interface.
     host: env.HOST ?? (production ? '0.0.0.0' : '127.0.0.1'),
     port: integer(env, 'PORT', 8000, 0, 65535),
+    publicBaseUrl: publicBaseUrl(env),
+    trustProxy: trustProxy(env),
     dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
@@ -113,7 +120,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     logLevel: env.LOG_LEVEL ?? 'info',
     demoUsers: demoUsers(env, production),
-    bcryptRounds: integer(env, 'BCRYPT_ROUNDS', 12, 4, 15),
+    bcryptRounds: bcryptRounds(env, production),
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
     tokenSecret: checkedSecret('CHAT4ALL_TOKEN_SECRET', env.CHAT4ALL_TOKEN_SECRET, production, warnings),
     tokenPreviousSecrets: (env.CHAT4ALL_TOKEN_PREVIOUS_SECRETS ?? '')
@@ -192,6 +199,50 @@ function webhookAllowPrivateAddresses(env: Env, production: boolean, warnings: s
   const allowed = boolean(env, name, false);
   if (allowed && production) warnings.push(`${name}=true: any user can make the hub POST to this machine and its private network`);
   return allowed;
+}
+
+/** Below 10 rounds a stolen hash table falls to guessing quickly: only tests and development may go that low. */
+const MIN_PRODUCTION_BCRYPT_ROUNDS = 10;
+
+function bcryptRounds(env: Env, production: boolean): number {
+  const rounds = integer(env, 'BCRYPT_ROUNDS', 12, 4, 15);
+  if (production && rounds < MIN_PRODUCTION_BCRYPT_ROUNDS) {
+    throw new ConfigError(`BCRYPT_ROUNDS=${rounds} is refused with NODE_ENV=production: use ${MIN_PRODUCTION_BCRYPT_ROUNDS} or more`);
+  }
+  return rounds;
+}
+
+/** An origin, optionally with a path prefix (a hub behind a proxy at /chat); kept without its trailing slash. */
+function publicBaseUrl(env: Env): string | undefined {
+  const raw = env.PUBLIC_BASE_URL;
+  if (raw === undefined) return undefined;
+  const url = URL.parse(raw);
+  if (!url || !['http:', 'https:'].includes(url.protocol) || url.search || url.hash || url.username || url.password) {
+    throw new ConfigError(`PUBLIC_BASE_URL must be an http(s) URL without query, fragment or credentials, e.g. https://chat.example.com, got "${raw}"`);
+  }
+  return url.toString().replace(/\/+$/, '');
+}
+
+/** Proxy-addr's names for address ranges, which Fastify's trustProxy understands. */
+const TRUST_PROXY_RANGES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** Addresses or CIDR ranges only: believing forwarded headers from everyone would let any client pick them. */
+function trustProxy(env: Env): string[] | undefined {
+  const raw = env.TRUST_PROXY;
+  if (raw === undefined) return undefined;
+  const entries = raw.split(',').map((entry) => entry.trim()).filter(Boolean);
+  if (entries.length === 0 || !entries.every(isProxyAddress)) {
+    throw new ConfigError(`TRUST_PROXY must list proxy addresses or ranges, e.g. 10.0.0.5,10.1.0.0/16,loopback, got "${raw}"`);
+  }
+  return entries;
+}
+
+function isProxyAddress(entry: string): boolean {
+  if (TRUST_PROXY_RANGES.includes(entry)) return true;
+  const [address = '', prefix, extra] = entry.split('/');
+  const family = isIP(address);
+  if (family === 0 || extra !== undefined) return false;
+  return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

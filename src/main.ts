@@ -159,6 +159,8 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     completeUpload: new CompleteUpload(store.files, storage),
     fileDownloads: new FileDownloads(store.files, storage, DOWNLOAD_URL_TTL_MS),
     channels: channelNames,
+    publicBaseUrl: config.publicBaseUrl,
+    trustProxy: config.trustProxy,
     readiness: [
       { name: 'database', check: () => store.ping(), critical: true },
       // Accepted messages wait in the outbox while the bus is down.

@@ -12,7 +12,7 @@ export interface SignedChunkRequest {
 /**
  * The hub's own presigned URLs, for storage that clients cannot reach (local disk): an HMAC over the file, the
  * chunk and the expiry, so the URL authorizes that one PUT and nothing else until it expires. The URL is
- * relative; the API resolves it against the address the client used.
+ * relative; the API makes it absolute with the hub's public address (http/public-urls.ts).
  *
  * Signed with the current secret; URLs signed with a previous one (kept during a key rotation) still verify, so
  * uploads in progress survive the rotation.

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import websocket from '@fastify/websocket';
 import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
@@ -22,6 +21,9 @@ import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
+import { loggableUrl } from './loggable-url.ts';
+import { publicUrls } from './public-urls.ts';
+import { requestId } from './request-id.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -52,6 +54,10 @@ export interface HttpServices {
   completeUpload: CompleteUpload;
   fileDownloads: FileDownloads;
   channels: readonly string[];
+  /** The base of the hub's own upload URLs, when configured (PUBLIC_BASE_URL). */
+  publicBaseUrl: string | undefined;
+  /** Reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY). */
+  trustProxy: string[] | undefined;
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
@@ -66,12 +72,13 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     // one line per request, written by the onResponse hook below
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
-    requestIdHeader: 'x-request-id',
-    genReqId: () => randomUUID(),
+    genReqId: requestId,
+    ...(services.trustProxy ? { trustProxy: services.trustProxy } : {}),
     return503OnClosing: true,
     forceCloseConnections: 'idle',
   }).withTypeProvider<TypeBoxTypeProvider>();
 
+  const publicUrl = publicUrls(services.publicBaseUrl);
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
     drainRefusedBody(request, reply);
@@ -89,12 +96,14 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   );
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Browsers must not read a download (or any answer) as something other than its declared type, e.g. HTML.
+    reply.header('x-content-type-options', 'nosniff');
   });
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(
       {
         method: request.method,
-        url: request.url,
+        url: loggableUrl(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
         ...(request.messageId ? { message_id: request.messageId } : {}),
@@ -120,11 +129,11 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(messageRoutes, services);
       await v1.register(webhookRoutes, { webhooks: services.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
-      await v1.register(fileRoutes, services);
+      await v1.register(fileRoutes, { ...services, publicUrl });
     },
     { prefix: '/v1' },
   );
   // Outside /v1 and its bearer tokens: presigned URLs carry their own authorization, like S3's.
-  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads });
+  await app.register(signedUploadRoutes, { fileUploads: services.fileUploads, publicUrl });
   return app;
 }

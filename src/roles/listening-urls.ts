@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { NetworkInterfaceInfo } from 'node:os';
+import { httpUrl } from '../http/http-url.ts';
 
 type Interfaces = NodeJS.Dict<NetworkInterfaceInfo[]>;
 
@@ -17,19 +18,12 @@ export function listeningUrls(addresses: readonly AddressInfo[], interfaces: Int
     const families = bound.address === '0.0.0.0' ? ['IPv4'] : ['IPv4', 'IPv6'];
     for (const [name, infos] of Object.entries(interfaces)) {
       for (const info of infos ?? []) {
-        if (!info.internal && families.includes(info.family)) urls.push(url(info.address, bound.port, name));
+        if (!info.internal && families.includes(info.family)) urls.push(httpUrl(info.address, bound.port, name));
       }
     }
   }
-  for (const bound of addresses) if (!WILDCARDS.has(bound.address)) urls.push(url(bound.address, bound.port));
+  for (const bound of addresses) if (!WILDCARDS.has(bound.address)) urls.push(httpUrl(bound.address, bound.port));
   return [...new Set(urls)];
 }
 
 const WILDCARDS = new Set(['0.0.0.0', '::']);
-
-/** An IPv6 link-local address needs its interface (RFC 6874 zone, "%" written %25) to be usable. */
-function url(address: string, port: number, interfaceName?: string): string {
-  if (!address.includes(':')) return `http://${address}:${port}`;
-  const zone = address.toLowerCase().startsWith('fe80:') && interfaceName && !address.includes('%') ? `%25${interfaceName}` : '';
-  return `http://[${address.replace('%', '%25')}${zone}]:${port}`;
-}

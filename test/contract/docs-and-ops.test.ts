@@ -1,9 +1,20 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import { after, before, describe, it } from 'node:test';
-import { ApiClient, type Session } from '../support/api-client.ts';
+import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
+import { UUID } from '../support/assertions.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { testModes } from '../support/test-modes.ts';
+
+/** A local port nothing listens on (it was free a moment ago). */
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'patch', 'head', 'options'];
 
@@ -69,6 +80,33 @@ for (const mode of testModes) describe(`docs and ops [${mode}]`, () => {
       const response = await client.request('GET', '/ready');
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.equal(response.body.checks?.database?.status, 'ok', JSON.stringify(response.body));
+    });
+
+    describe('with a dependency down', () => {
+      let down: HubProcess;
+      let brokerPort: number;
+
+      before(async () => {
+        brokerPort = await closedPort();
+        // The API alone never publishes: only /ready tries the broker.
+        down = await HubProcess.start({ mode, args: ['api'], env: { KAFKA_BOOTSTRAP_SERVERS: `127.0.0.1:${brokerPort}` } });
+      });
+      after(() => down.stop());
+
+      it('GET /ready names the failing check but not its error, which says where the broker is', async () => {
+        const response = await new ApiClient(down.url).request('GET', '/ready');
+        assert.equal(response.status, 200, JSON.stringify(response.body));
+        assert.equal(response.body.status, 'degraded');
+        assert.deepEqual(response.body.checks.bus, { status: 'failing' });
+        assert.ok(!JSON.stringify(response.body).includes(String(brokerPort)), JSON.stringify(response.body));
+      });
+
+      it('logs the failing check with its error, for operators', async () => {
+        await new ApiClient(down.url).request('GET', '/ready');
+        await waitFor(async () => down.linesWith('readiness check failing').some((line) => line.includes(`127.0.0.1:${brokerPort}`)), {
+          what: 'a log line with the broker error',
+        });
+      });
     });
 
     it('GET /health needs no token', async () => {
@@ -256,6 +294,21 @@ for (const mode of testModes) describe(`docs and ops [${mode}]`, () => {
       const response = await client.request('GET', '/v1/users/me', { headers: { 'X-Request-Id': id } });
       assert.equal(response.status, 401);
       assert.equal(response.headers.get('x-request-id'), id);
+    });
+
+    it('echoes an X-Request-Id of 128 characters, the longest it takes', async () => {
+      const id = 'r'.repeat(128);
+      const response = await client.request('GET', '/health', { headers: { 'X-Request-Id': id } });
+      assert.equal(response.headers.get('x-request-id'), id);
+    });
+
+    it('replaces an X-Request-Id that is too long or not id-like with one of its own', async () => {
+      for (const id of ['r'.repeat(129), 'two words', '<script>alert(1)</script>', '{"level":"fatal"}']) {
+        const response = await client.request('GET', '/health', { headers: { 'X-Request-Id': id } });
+        const answered = response.headers.get('x-request-id') ?? '';
+        assert.notEqual(answered, id);
+        assert.match(answered, UUID, `for ${JSON.stringify(id)}`);
+      }
     });
 
     it('echoes an incoming X-Request-Id on an authenticated API call', async () => {

@@ -313,6 +313,16 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       assert.deepEqual(await digestBody(response), { sha256: file.sha256(), size: file.size });
     });
 
+    it("tells browsers not to guess the download's type (X-Content-Type-Options: nosniff)", async () => {
+      const response = await fetch(new URL(`/v1/files/${fileId}/download`, hub.url), {
+        headers: { authorization: `Bearer ${alice.session.token}` },
+        redirect: 'manual',
+      });
+      await response.body?.cancel();
+      assert.ok([200, 302].includes(response.status), `the hub serves the file or redirects to storage: ${response.status}`);
+      assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
+    });
+
     it('serves a byte range with 206', async () => {
       const start = TEST_CHUNK_SIZE - 10;
       const response = await alice.download(fileId, { range: `bytes=${start}-${start + 99}` });

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, type ApiResponse, type Session } from '../support/api-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
-import { runCli, type CliResult } from '../support/run-cli.ts';
+import { runCli, runCliAtTerminal, terminalAvailable, type CliResult } from '../support/run-cli.ts';
 import { testModes, type TestMode } from '../support/test-modes.ts';
 import { assertProblem, UUID } from '../support/assertions.ts';
 
@@ -180,12 +180,15 @@ for (const mode of testModes) describe(`users [${mode}]`, () => {
   describe('CLI: chat4all user add', () => {
     let dataDir: string;
     let added: CliResult;
+    let typedIn: { code: number; screen: string } | undefined;
     let cliHub: HubProcess;
     let cliClient: ApiClient;
+    const typedPassword = 'ines-typed-secret';
 
     before(async () => {
       dataDir = await HubProcess.freshDataDir(mode, 'chat4all-cli-test-');
       added = await runCli(dataDir, mode, ['user', 'add', 'carla', '--password', 'carla-secret-1']);
+      if (terminalAvailable) typedIn = await runCliAtTerminal(dataDir, mode, ['user', 'add', 'ines'], typedPassword);
       cliHub = await HubProcess.start({ mode, dataDir });
       cliClient = new ApiClient(cliHub.url);
     });
@@ -205,6 +208,20 @@ for (const mode of testModes) describe(`users [${mode}]`, () => {
       assert.equal(response.status, 200, JSON.stringify(response.body));
       assert.equal(response.body.username, 'carla');
       assert.ok(added.stdout.includes(response.body.user_id), 'the id printed by the CLI is the id the user logs in with');
+    });
+
+    const atTerminal = { skip: !terminalAvailable && 'needs util-linux script for a terminal' };
+
+    it('does not show a password typed at its terminal prompt', atTerminal, () => {
+      assert.equal(typedIn!.code, 0, typedIn!.screen);
+      assert.match(typedIn!.screen, /Password:/);
+      assert.match(typedIn!.screen, /Created user ines/);
+      assert.ok(!typedIn!.screen.includes(typedPassword), `the terminal showed the password:\n${typedIn!.screen}`);
+    });
+
+    it('creates a user who logs in with the password typed at the prompt', atTerminal, async () => {
+      const response = await cliClient.request('POST', '/auth/token', { body: { username: 'ines', password: typedPassword } });
+      assert.equal(response.status, 200, JSON.stringify(response.body));
     });
 
     it('creates a user who cannot log in with a wrong password (401)', async () => {

@@ -1,25 +1,9 @@
 import assert from 'node:assert/strict';
-import type { IncomingMessage } from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import WebSocket from 'ws';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
-import { EventSocket, type Frame } from '../support/event-socket.ts';
+import { EventSocket, refusedUpgrade, type Frame } from '../support/event-socket.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { testModes } from '../support/test-modes.ts';
-
-/** Tries an upgrade that the hub should refuse; resolves with the HTTP status and problem body it answered. */
-function refusedUpgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
-  return new Promise((resolve, reject) => {
-    const socket = new WebSocket(url, { headers });
-    socket.once('open', () => reject(new Error('the upgrade was accepted')));
-    socket.once('unexpected-response', (_request, response: IncomingMessage) => {
-      let text = '';
-      response.on('data', (chunk) => (text += chunk));
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
-    });
-    socket.once('error', () => {});
-  });
-}
 
 const ids = (frames: Frame[]) => frames.map((frame) => frame.id);
 

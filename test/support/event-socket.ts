@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import { waitFor } from './api-client.ts';
 
@@ -75,4 +76,18 @@ export class EventSocket {
     this.socket.close();
     return this.waitForClose().then(() => undefined);
   }
+}
+
+/** Tries an upgrade that the hub should refuse; resolves with the HTTP status and problem body it answered. */
+export function refusedUpgrade(url: string, headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers });
+    socket.once('open', () => reject(new Error('the upgrade was accepted')));
+    socket.once('unexpected-response', (_request, response: IncomingMessage) => {
+      let text = '';
+      response.on('data', (chunk) => (text += chunk));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) }));
+    });
+    socket.once('error', () => {});
+  });
 }

@@ -14,6 +14,13 @@ export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_T
  */
 export const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test', CHAT4ALL_TUNE_FOR: 'throughput' };
 
+/** Production refuses bcrypt costs under 10: its hubs get the cheapest it takes, unless a test says otherwise. */
+const settingsFor = (env: Record<string, string>) => ({
+  ...TEST_SETTINGS,
+  ...(env.NODE_ENV === 'production' ? { BCRYPT_ROUNDS: '10' } : {}),
+  ...env,
+});
+
 /** A command that exited before its output matched `ready`: its exit code and everything it printed. */
 export class ExitedBeforeStart extends Error {
   readonly code: number | NodeJS.Signals | null;
@@ -48,7 +55,7 @@ export class HubChild {
   ): Promise<{ child: ChildProcess; output: { text: string }; match: RegExpExecArray }> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
     const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...inherited, ...TEST_SETTINGS, ...env },
+      env: { ...inherited, ...settingsFor(env) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const output = { text: '' };

@@ -1,37 +1,60 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { TEST_SETTINGS } from './hub-child.ts';
 import { HubProcess } from './hub-process.ts';
 import type { TestMode } from './test-modes.ts';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+const TIMEOUT_MS = 60_000;
+
 export interface CliResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-/**
- * Runs the chat4all CLI with the repo's Node on the state named by `dataDir` in `mode` (in distributed mode,
- * that state's own PostgreSQL database and Kafka topics); resolves with its exit code and output.
- */
-export async function runCli(dataDir: string, mode: TestMode, args: string[]): Promise<CliResult> {
+/** The CLI's environment for the state named by `dataDir` in `mode` (in distributed mode, its own database and topics). */
+async function cliEnv(dataDir: string, mode: TestMode): Promise<NodeJS.ProcessEnv> {
   // the runner's own service settings must not leak into the CLI: stateEnv says which state it uses
   const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...env } = process.env;
-  const stateEnv = await HubProcess.stateEnv(dataDir, mode);
+  return { ...env, ...(await HubProcess.stateEnv(dataDir, mode)), ...TEST_SETTINGS };
+}
+
+/** Runs the chat4all CLI with the repo's Node on the state named by `dataDir` in `mode`; resolves with its exit code and output. */
+export async function runCli(dataDir: string, mode: TestMode, args: string[]): Promise<CliResult> {
+  const env = await cliEnv(dataDir, mode);
   return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      [CLI, ...args],
-      {
-        env: { ...env, ...stateEnv, ...TEST_SETTINGS },
-        timeout: 60_000,
-      },
-      (error, stdout, stderr) => {
-        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
-        resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-      },
-    );
+    execFile(process.execPath, [CLI, ...args], { env, timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
+      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
   });
 }
 
+/**
+ * util-linux `script`, which runs a command on a pseudo-terminal of its own: how a test sits at a terminal.
+ * Other systems' `script` takes other options.
+ */
+export const terminalAvailable = /util-linux/.test(spawnSync('script', ['--version'], { encoding: 'utf8' }).stdout ?? '');
+
+/**
+ * Runs the CLI at a terminal that echoes what is typed, as terminals do, types `typed` and Enter once it asks
+ * for a password, and resolves with its exit code and everything the terminal showed.
+ */
+export async function runCliAtTerminal(dataDir: string, mode: TestMode, args: string[], typed: string): Promise<{ code: number; screen: string }> {
+  const command = [process.execPath, CLI, ...args].map((word) => `'${word.replaceAll("'", `'\\''`)}'`).join(' ');
+  const child = spawn('script', ['--quiet', '--return', '--echo', 'always', '--command', command, '/dev/null'], {
+    env: await cliEnv(dataDir, mode),
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  let screen = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const prompted = !screen.includes('Password:') && (screen + chunk).includes('Password:');
+    screen += chunk;
+    if (prompted) child.stdin.write(`${typed}\r`);
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), TIMEOUT_MS);
+  const code = await new Promise<number>((resolve) => child.once('close', (exit) => resolve(exit ?? 1)));
+  clearTimeout(timer);
+  return { code, screen };
+}

@@ -391,3 +391,43 @@ describe('loadConfig: tuning', () => {
     assertConfigError({ CHAT4ALL_TUNE_FOR: 'speed' }, 'CHAT4ALL_TUNE_FOR');
   });
 });
+
+describe('loadConfig: bcrypt cost', () => {
+  it('refuses BCRYPT_ROUNDS under 10 in production', () => {
+    assertConfigError({ NODE_ENV: 'production', BCRYPT_ROUNDS: '9' }, 'BCRYPT_ROUNDS');
+  });
+
+  it('takes BCRYPT_ROUNDS=10 in production', () => {
+    assert.equal(loadConfig({ NODE_ENV: 'production', BCRYPT_ROUNDS: '10' }).bcryptRounds, 10);
+  });
+
+  it('takes BCRYPT_ROUNDS=4 outside production (tests)', () => {
+    assert.equal(loadConfig({ BCRYPT_ROUNDS: '4' }).bcryptRounds, 4);
+  });
+});
+
+describe('loadConfig: the public address', () => {
+  it('has no PUBLIC_BASE_URL by default', () => {
+    assert.equal(loadConfig({}).publicBaseUrl, undefined);
+  });
+
+  it('keeps a PUBLIC_BASE_URL path prefix, without its trailing slash', () => {
+    assert.equal(loadConfig({ PUBLIC_BASE_URL: 'https://chat.example.com/hub/' }).publicBaseUrl, 'https://chat.example.com/hub');
+  });
+
+  for (const value of ['chat.example.com', 'ftp://chat.example.com', 'https://chat.example.com/?a=1', 'https://user:pw@chat.example.com']) {
+    it(`refuses PUBLIC_BASE_URL=${value}`, () => assertConfigError({ PUBLIC_BASE_URL: value }, 'PUBLIC_BASE_URL'));
+  }
+
+  it('trusts no proxy by default', () => {
+    assert.equal(loadConfig({}).trustProxy, undefined);
+  });
+
+  it('takes TRUST_PROXY addresses, CIDR ranges and named ranges', () => {
+    assert.deepEqual(loadConfig({ TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8,loopback' }).trustProxy, ['10.0.0.5', '10.1.0.0/16', 'fd00::/8', 'loopback']);
+  });
+
+  for (const value of ['true', '*', '10.0.0.0/33', 'proxy.example.com', ',']) {
+    it(`refuses TRUST_PROXY=${value}`, () => assertConfigError({ TRUST_PROXY: value }, 'TRUST_PROXY'));
+  }
+});

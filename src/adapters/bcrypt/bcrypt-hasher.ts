@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcrypt';
+import { MAX_PASSWORD_BYTES } from '../../domain/user-rules.ts';
 import type { PasswordHasher } from '../../ports/password-hasher.ts';
 
 /**
@@ -21,7 +22,12 @@ export class BcryptHasher implements PasswordHasher {
     return this.#limited(() => bcrypt.hash(password, this.#rounds));
   }
 
-  verify(password: string, hash: string): Promise<boolean> {
+  /**
+   * bcrypt reads 72 bytes and ignores the rest, so a longer password would match any password that starts with
+   * the same 72 bytes. No account has one (registration refuses them): a longer password is simply wrong.
+   */
+  async verify(password: string, hash: string): Promise<boolean> {
+    if (Buffer.byteLength(password, 'utf8') > MAX_PASSWORD_BYTES) return false;
     return this.#limited(() => bcrypt.compare(password, hash));
   }
 

@@ -5,12 +5,13 @@ import { Readable } from 'node:stream';
 import { collectingGarbage } from '../../adapters/streamed-garbage.ts';
 import type { CompleteUpload } from '../../app/complete-upload.ts';
 import type { FileDownloads } from '../../app/file-downloads.ts';
-import type { ChunkBody, FileUploads, UploadUrl } from '../../app/file-uploads.ts';
+import type { ChunkBody, FileUploads } from '../../app/file-uploads.ts';
 import { MAX_CHUNK_SIZE, normalizeSha256, totalChunks } from '../../domain/file-rules.ts';
 import { validationError } from '../../domain/errors.ts';
 import { parseByteRange } from '../byte-range.ts';
 import { attachment } from '../content-disposition.ts';
 import { EdgeErrorCodes, problem, sendProblem } from '../problem.ts';
+import type { PublicUrl } from '../public-urls.ts';
 import { completedJson, fileStatusJson } from '../representations.ts';
 import { completeSchema, downloadSchema, fileStatusSchema, initiateSchema, uploadChunkSchema } from '../schemas/file-schemas.ts';
 
@@ -18,6 +19,7 @@ interface FileRouteOptions {
   fileUploads: FileUploads;
   completeUpload: CompleteUpload;
   fileDownloads: FileDownloads;
+  publicUrl: PublicUrl;
 }
 
 /** Raw chunk bodies are handed to the route as the request stream itself: nothing buffers them. */
@@ -25,7 +27,7 @@ export function streamRawBodies(app: FastifyInstance, types: string | string[]):
   app.addContentTypeParser(types, (_request, payload, done) => done(null, payload));
 }
 
-export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads }) => {
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl }) => {
   streamRawBodies(app, 'application/octet-stream');
   await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
 
@@ -39,7 +41,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     });
     return reply.code(201).send({
       file_id: file.fileId,
-      upload_url: absolute(request, upload.url),
+      upload_url: publicUrl(request, upload.url),
       chunk_size: file.chunkSize,
       total_chunks: totalChunks(file),
       expires_at: upload.expiresAt.toISOString(),
@@ -51,11 +53,11 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     const caller = request.caller.userId;
     if (!request.isMultipart() && !(request.body instanceof Readable)) {
       const { url, expiresAt } = await fileUploads.uploadUrl(caller, fileId, chunkId);
-      return { file_id: fileId, chunk_id: chunkId, status: 'awaiting_upload' as const, upload_url: absolute(request, url), expires_at: expiresAt.toISOString() };
+      return { file_id: fileId, chunk_id: chunkId, status: 'awaiting_upload' as const, upload_url: publicUrl(request, url), expires_at: expiresAt.toISOString() };
     }
     const body = request.isMultipart() ? await multipartChunk(request) : rawChunk(request);
     const next = await fileUploads.uploadChunk(caller, fileId, chunkId, body);
-    return uploadedJson(request, fileId, chunkId, next);
+    return uploadedJson(next && publicUrl(request, next.url), fileId, chunkId);
   });
 
   app.get('/files/:file_id', { schema: fileStatusSchema }, async (request) =>
@@ -117,11 +119,6 @@ function chunkSha256(request: FastifyRequest): { sha256?: string } {
   return { sha256 };
 }
 
-export function uploadedJson(request: FastifyRequest, fileId: string, chunkId: number, next: UploadUrl | null) {
-  return { file_id: fileId, chunk_id: chunkId, status: 'uploaded' as const, next_upload_url: next && absolute(request, next.url) };
-}
-
-/** Hub-signed URLs are relative: they point at the address the client used to reach this API. */
-function absolute(request: FastifyRequest, url: string): string {
-  return new URL(url, `${request.protocol}://${request.host}`).toString();
+export function uploadedJson(nextUploadUrl: string | null, fileId: string, chunkId: number) {
+  return { file_id: fileId, chunk_id: chunkId, status: 'uploaded' as const, next_upload_url: nextUploadUrl };
 }

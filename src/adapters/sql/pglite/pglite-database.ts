@@ -1,3 +1,4 @@
+import { chmod } from 'node:fs/promises';
 import path from 'node:path';
 import { Kysely, PGliteDialect } from 'kysely';
 import type { SqlDatabase } from '../sql-database.ts';
@@ -9,6 +10,9 @@ import { PGliteOnThread } from './pglite-on-thread.ts';
 export async function openPgliteDatabase(dataDir: string): Promise<SqlDatabase> {
   const unlock = await lockDataDir(dataDir);
   try {
+    // The users' messages and password hashes: no one else on the machine may read them (PostgreSQL's own rule),
+    // including in a directory an earlier version left open.
+    await chmod(dataDir, 0o700);
     const dir = path.join(dataDir, 'pglite');
     await ensureCluster(dir);
     const pglite = await PGliteOnThread.create(dir);
