@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCodes, type ErrorCode, type FieldErrors } from '../domain/errors.ts';
+import { bytesText } from './body-limits.ts';
 
 /** HTTP status for each domain error code: the one place where codes meet HTTP. */
 const statusOf: Record<ErrorCode, number> = {
@@ -119,7 +120,7 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, 'The request body is larger than 1 MiB');
+      return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, `The request body is larger than ${bytesText(request.routeOptions.bodyLimit)}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':

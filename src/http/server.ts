@@ -21,6 +21,7 @@ import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
+import { BodyLimits } from './body-limits.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
@@ -57,7 +58,6 @@ export interface HttpServices {
   isUnavailable(error: unknown): boolean;
 }
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
 
 export async function buildHttpServer(services: HttpServices, log: Logger): Promise<HttpApp> {
@@ -65,7 +65,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     loggerInstance: log,
     // one line per request, written by the onResponse hook below
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: BodyLimits.api,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
     return503OnClosing: true,

@@ -122,6 +122,14 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       await assertNothingStored(body.message_id);
     });
 
+    it('rejects a body over 64 KiB with 413 BODY_TOO_LARGE naming the limit', async () => {
+      const body = message(text('a'.repeat(64 * 1024)));
+      const response = await postMessage(body);
+      assertProblem(response, 413, 'BODY_TOO_LARGE');
+      assert.match(response.body.detail, /64 KiB/);
+      await assertNothingStored(body.message_id);
+    });
+
     it('answers a JSON body over 1 MiB with 413 and keeps the connection for the next request', async () => {
       const body = JSON.stringify(message(text('a'.repeat(MIB + 1024))));
       const answers = await rawExchange(hub.url, [

@@ -38,7 +38,7 @@ const exampleProblems: Record<number, ExampleProblem> = {
   403: { error_code: 'NOT_A_MEMBER', detail: 'Access denied: not a conversation member' },
   404: { error_code: 'CONVERSATION_NOT_FOUND', detail: 'Conversation not found' },
   409: { error_code: 'IDEMPOTENCY_CONFLICT', detail: 'message_id was already used for a different message' },
-  413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 1 MiB' },
+  413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 64 KiB' },
   503: { error_code: 'SERVICE_UNAVAILABLE', detail: 'The database is unreachable; retry later' },
 };
 
