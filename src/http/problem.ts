@@ -110,13 +110,16 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof DomainError) {
     return problem(statusOf[error.code], error.code, error.message, error.fieldErrors, error.extensions);
   }
-  const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors };
+  const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors; omittedFields?: number };
   if (fastifyError.validation) {
     const fields = fastifyError.fieldErrors ?? {};
+    const omitted = fastifyError.omittedFields ?? 0;
     const detail = Object.entries(fields)
       .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+      .concat(omitted > 0 ? [`and ${omitted} more fields`] : [])
       .join(', ');
-    return problem(400, ErrorCodes.VALIDATION_FAILED, detail || 'The request is not valid', fields);
+    const extensions = omitted > 0 ? { field_errors_omitted: omitted } : undefined;
+    return problem(400, ErrorCodes.VALIDATION_FAILED, detail || 'The request is not valid', fields, extensions);
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':

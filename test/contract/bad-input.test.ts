@@ -327,6 +327,18 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       await assertNothingStored();
     });
 
+    it('names at most 20 bad fields and counts the others, so thousands of unknown keys get a short answer', async () => {
+      const body: Record<string, unknown> = message();
+      for (let key = 0; key < 3_000; key++) body[`k${key}`] = 0;
+      const response = await postMessage(body);
+      assertProblem(response, 400, 'VALIDATION_FAILED');
+      assert.equal(Object.keys(response.body.field_errors).length, 20);
+      assert.equal(response.body.field_errors_omitted, 2_980);
+      assert.match(response.body.detail, /and 2980 more fields$/);
+      assert.ok(JSON.stringify(response.body).length < 4_096, `a short answer, got ${JSON.stringify(response.body).length} characters`);
+      await assertNothingStored(body.message_id);
+    });
+
     it('names the bad field in the human detail too', async () => {
       const response = await postMessage(message({ priority: 'urgent' }));
       assertProblem(response, 400);
