@@ -33,7 +33,7 @@ import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
-import { websocketRoutes } from './routes/websocket-routes.ts';
+import { MAX_CLIENT_FRAME_BYTES, websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
@@ -105,7 +105,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   await app.register(websocket, {
     // A client that sent its token as the subprotocol after "bearer" gets "bearer" back, as the protocol requires.
-    options: { handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false) },
+    options: {
+      handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false),
+      maxPayload: MAX_CLIENT_FRAME_BYTES,
+    },
   });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });

@@ -163,6 +163,12 @@ for (const mode of testModes) describe(`WebSocket /v1/ws [${mode}]`, () => {
     assert.ok(refused.body.field_errors.last_event_id);
   });
 
+  it('closes with 1009 (message too big) a client frame over 4 KiB', async () => {
+    const socket = await EventSocket.open(hub.url, bob.token);
+    socket.socket.send(JSON.stringify({ type: 'ping', padding: 'x'.repeat(4 * 1024) }));
+    assert.equal((await socket.waitForClose()).code, 1009);
+  });
+
   it('answers an application ping with a pong, and an unknown frame with an error frame', async () => {
     const socket = await EventSocket.open(hub.url, bob.token);
     socket.socket.send(JSON.stringify({ type: 'ping' }));

@@ -13,6 +13,12 @@ interface WebSocketRouteOptions {
 /** Close codes of our own (4000–4999 are the application's). */
 export const CloseCodes = { TOKEN_EXPIRED: 4001, TOO_SLOW: 4008, GOING_AWAY: 1001 } as const;
 
+/**
+ * Client frames are a resume or a ping, some 50 bytes: ws closes the socket (1009) on a larger one before buffering
+ * it, where its default let a client make the hub hold 100 MiB.
+ */
+export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
+
 /** A client that lets this much pile up unsent is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
