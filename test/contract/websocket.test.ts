@@ -169,6 +169,13 @@ for (const mode of testModes) describe(`WebSocket /v1/ws [${mode}]`, () => {
     assert.equal((await socket.waitForClose()).code, 1009);
   });
 
+  it('refuses a last_event_id beyond what the hub stores (2^63) with 400 naming it', async () => {
+    const url = EventSocket.url(hub.url, { last_event_id: '9223372036854775808' });
+    const refused = await refusedUpgrade(url, { authorization: `Bearer ${bob.token}` });
+    assert.equal(refused.status, 400);
+    assert.ok(refused.body.field_errors.last_event_id);
+  });
+
   it('answers an application ping with a pong, and an unknown frame with an error frame', async () => {
     const socket = await EventSocket.open(hub.url, bob.token);
     socket.socket.send(JSON.stringify({ type: 'ping' }));

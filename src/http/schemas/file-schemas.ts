@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { FileStatuses, MAX_FILE_SIZE } from '../../domain/file-rules.ts';
-import { badId, problems, Timestamp, Uuid } from './common.ts';
+import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const fileId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -70,7 +70,7 @@ export const initiateSchema = {
 
 const ChunkQuery = Type.Object({
   file_id: Uuid(),
-  chunk_id: Type.Integer({ minimum: 0, description: '0-based chunk number' }),
+  chunk_id: Position({ description: '0-based chunk number' }),
 });
 
 const ChunkHeaders = Type.Object(
@@ -135,7 +135,7 @@ export const signedChunkSchema = {
   description:
     'Needs no token: the signature authorizes this chunk until `expires`. The body is the raw chunk, any content type. ' +
     'With S3 storage the presigned URLs point at the object store instead.',
-  params: Type.Object({ file_id: Uuid(), chunk_id: Type.Integer({ minimum: 0 }) }),
+  params: Type.Object({ file_id: Uuid(), chunk_id: Position() }),
   querystring: Type.Object({
     expires: Type.Integer({ minimum: 0, description: 'Unix time (seconds)' }),
     signature: Type.String({ pattern: '^[0-9a-f]{64}$' }),
