@@ -13,7 +13,11 @@ const Sha256 = (description: string) =>
 /** A body read as a stream, never parsed: the validator lets it through (see validation.ts). */
 export const BINARY = { type: 'string', format: 'binary', 'x-streamed': true, examples: ['…the bytes of the chunk…'] } as const;
 
-const MEDIA_TYPE = "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;[^\\u0000-\\u001f\\u007f]*)?$";
+/**
+ * type/subtype and parameters, in what a Content-Type header can carry (visible ASCII, spaces and tabs): downloads
+ * send it back as one, and a character beyond that made them a 500.
+ */
+const MEDIA_TYPE = '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+([ \\t]*;[ \\t!-~]*)?$';
 
 const InitiateBody = Type.Object(
   {
