@@ -125,7 +125,7 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, `The request body is larger than ${bytesText(request.routeOptions.bodyLimit)}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json');
+      return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, `Send the body as ${acceptedMediaTypes(request)}`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is empty but the content type is application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -140,4 +140,10 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   }
   request.log.error({ err: error }, 'unhandled error');
   return problem(500, EdgeErrorCodes.INTERNAL_ERROR, 'An unexpected error occurred; it has been logged');
+}
+
+/** The media types a route documents for its body (schema `content`), or JSON, which is every other route's. */
+function acceptedMediaTypes(request: FastifyRequest): string {
+  const body = request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined;
+  return new Intl.ListFormat('en', { type: 'disjunction' }).format(body?.content ? Object.keys(body.content) : ['application/json']);
 }

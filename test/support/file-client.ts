@@ -109,6 +109,20 @@ export function send(
   });
 }
 
+const BOUNDARY = '----chat4all-test-boundary';
+/** The Content-Type of the forms multipartForm makes. */
+export const MULTIPART_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
+
+/** A multipart/form-data body whose one part, named `field`, holds `body`. */
+export function multipartForm(body: Buffer, field = 'file'): Buffer {
+  return Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="${field}"; filename="chunk"\r\n`),
+    Buffer.from('content-type: application/octet-stream\r\n\r\n'),
+    body,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+}
+
 /** Uploads through the hub's API for one signed-in user. */
 export class Uploader {
   readonly session: Session;
@@ -143,15 +157,13 @@ export class Uploader {
 
   /** PATCH a chunk as multipart/form-data with the field `file`. */
   patchMultipart(fileId: string, chunkId: number, body: Buffer, field = 'file') {
-    const boundary = '----chat4all-test-boundary';
-    const form = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="chunk"\r\n`),
-      Buffer.from('content-type: application/octet-stream\r\n\r\n'),
-      body,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    return this.patchForm(fileId, chunkId, multipartForm(body, field), MULTIPART_TYPE);
+  }
+
+  /** PATCH `form` as it is, declared as `contentType` (for forms that are not well made). */
+  patchForm(fileId: string, chunkId: number, form: Buffer, contentType: string) {
     return send('PATCH', this.patchUrl(fileId, chunkId), {
-      headers: { authorization: `Bearer ${this.session.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      headers: { authorization: `Bearer ${this.session.token}`, 'content-type': contentType },
       body: form,
     });
   }
