@@ -40,6 +40,9 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.UPLOAD_URL_EXPIRED]: 403,
   [ErrorCodes.UPLOAD_URL_INVALID]: 403,
   [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
+  [ErrorCodes.UPLOAD_LIMIT_REACHED]: 409,
+  [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
+  [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */
@@ -65,6 +68,7 @@ const titles: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -100,8 +104,12 @@ export function problem(
   };
 }
 
+/** A chunk refused for want of a slot can come back as soon as one is free: chunks take seconds. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (body.status === 429) reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
   return reply.code(body.status).type('application/problem+json').send({ ...body, instance: reply.request.url });
 }
 

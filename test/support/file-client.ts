@@ -123,6 +123,18 @@ export function multipartForm(body: Buffer, field = 'file'): Buffer {
   ]);
 }
 
+/**
+ * Starts a request whose body is `body` but sends only its first `sent` bytes, then waits: a body in flight for as
+ * long as the test likes. Resolves once those bytes are written, with the function that cuts the connection.
+ */
+export function heldRequest(method: string, url: string, headers: Record<string, string>, body: Buffer, sent: number): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, 'content-length': body.length } });
+    request.on('error', () => {});
+    request.write(body.subarray(0, sent), (error) => (error ? reject(error) : resolve(() => request.destroy())));
+  });
+}
+
 /** Uploads through the hub's API for one signed-in user. */
 export class Uploader {
   readonly session: Session;
@@ -153,6 +165,12 @@ export class Uploader {
       body,
       ...extra,
     });
+  }
+
+  /** Starts a raw PATCH of `body` that sends `sent` bytes and waits (see heldRequest). */
+  holdPatch(fileId: string, chunkId: number, body: Buffer, sent: number): Promise<() => void> {
+    const headers = { authorization: `Bearer ${this.session.token}`, 'content-type': 'application/octet-stream' };
+    return heldRequest('PATCH', this.patchUrl(fileId, chunkId), headers, body, sent);
   }
 
   /** PATCH a chunk as multipart/form-data with the field `file`. */
