@@ -46,7 +46,7 @@ class FieldReport {
   /** Field names come from the request, so it has no prototype: "toString" or "__proto__" are plain keys. */
   readonly fields: FieldErrors = Object.create(null);
   #count = 0;
-  #omitted = new Set<string>();
+  readonly #omitted = new Set<string>();
 
   add(field: string, message: string): void {
     if (!Object.hasOwn(this.fields, field)) {
