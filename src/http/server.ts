@@ -33,7 +33,7 @@ import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
-import { MAX_CLIENT_FRAME_BYTES, websocketRoutes } from './routes/websocket-routes.ts';
+import { MAX_CLIENT_FRAME_BYTES, onSocketError, websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
@@ -109,6 +109,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false),
       maxPayload: MAX_CLIENT_FRAME_BYTES,
     },
+    errorHandler: onSocketError,
   });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
