@@ -66,8 +66,12 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       });
     }
 
-    for (const contentType of ['text/plain; name=€', 'text/plain;\u2028charset=utf-8', 'text/plain\u00a0; charset=utf-8']) {
-      it(`answers 400 naming content_type for ${JSON.stringify(contentType)}, which a Content-Type header cannot carry`, async () => {
+    for (const [what, contentType] of [
+      ['a €', 'text/plain; name=€'],
+      ['a line separator (U+2028)', 'text/plain;\u2028charset=utf-8'],
+      ['a no-break space (U+00A0)', 'text/plain\u00a0; charset=utf-8'],
+    ]) {
+      it(`answers 400 naming content_type for one with ${what}, which a Content-Type header cannot carry`, async () => {
         const response = await alice.session.post('/v1/files/initiate', { filename: 'x.txt', file_size: 10, content_type: contentType });
         assertProblem(response, 400, 'VALIDATION_FAILED');
         assert.ok(response.body.field_errors?.content_type, JSON.stringify(response.body));
