@@ -55,6 +55,8 @@ export interface Config {
   webhookTimeoutMs: number;
   /** Webhook attempts in flight at once per dispatcher process. */
   webhookConcurrency: number;
+  /** Webhooks may reach loopback, private, link-local and other non-public addresses (development, tests). */
+  webhookAllowPrivateAddresses: boolean;
   mockFailureRates: Record<string, number>;
   mockLatencyMs: Record<string, number>;
   mockDeliveredAfterMs: Record<string, number>;
@@ -136,6 +138,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     webhookRetryWindowSeconds: integer(env, 'CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),
     webhookTimeoutMs: integer(env, 'CHAT4ALL_WEBHOOK_TIMEOUT_MS', 10_000, 100, 300_000),
     webhookConcurrency: integer(env, 'CHAT4ALL_WEBHOOK_CONCURRENCY', 16, 1, 1_000),
+    webhookAllowPrivateAddresses: webhookAllowPrivateAddresses(env, production, warnings),
     mockFailureRates: perChannel(env, 'CHAT4ALL_MOCK_FAILURE_RATE', 1, '0.3'),
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
     channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),
@@ -190,6 +193,18 @@ function demoUsers(env: Env, production: boolean): boolean {
     throw new ConfigError('CHAT4ALL_DEMO_USERS=true is refused with NODE_ENV=production: demo users have a published password');
   }
   return on;
+}
+
+/**
+ * Off everywhere by default, development included: a hub started without NODE_ENV still refuses to let users aim its
+ * webhooks at the machine or network it runs on. Production may allow it (receivers on the hub's own network), with
+ * a warning, since then any user can make the hub POST to internal services.
+ */
+function webhookAllowPrivateAddresses(env: Env, production: boolean, warnings: string[]): boolean {
+  const name = 'CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES';
+  const allowed = boolean(env, name, false);
+  if (allowed && production) warnings.push(`${name}=true: any user can make the hub POST to this machine and its private network`);
+  return allowed;
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

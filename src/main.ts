@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
+import { SystemHostResolver } from './adapters/dns/system-host-resolver.ts';
 import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
 import { pingKafka } from './adapters/kafka/kafka-probe.ts';
 import type { LoopSettings } from './adapters/sql/partition-loop.ts';
@@ -37,6 +38,7 @@ import { SendMessage } from './app/send-message.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UnprocessableRecords, type RejectingHandler } from './app/unprocessable-records.ts';
 import { UserDirectory } from './app/user-directory.ts';
+import { WebhookDestinationPolicy } from './app/webhook-destination-policy.ts';
 import { Webhooks } from './app/webhooks.ts';
 import { createChannels } from './channels/registry.ts';
 import type { Config, StorageConfig } from './config.ts';
@@ -132,6 +134,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const sendMessage = new SendMessage(store.messages, store.files, conversations);
   const urlTtlMs = config.uploadUrlTtlSeconds * 1000;
   const fileAvailability = new FileAvailability(store.files, storage);
+  const webhookDestinations = new WebhookDestinationPolicy(new SystemHostResolver(), { allowNonPublic: config.webhookAllowPrivateAddresses });
 
   const httpServices: Omit<HttpServices, 'liveEvents'> = {
     authenticate: new Authenticate(store.users, hasher, tokens),
@@ -141,7 +144,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     sendMessage,
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.ledger, conversations),
-    webhooks: new Webhooks(store.webhooks),
+    webhooks: new Webhooks(store.webhooks, webhookDestinations),
     identities: new Identities(store.identities, channelNames),
     receiveChannelWebhook: new ReceiveChannelWebhook({
       channels,
@@ -230,11 +233,13 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
       const roleLog = log.child({ role: 'webhooks' });
       const dispatcher = new WebhookDispatcher(
         store.webhookQueue,
-        new FetchWebhookSender(),
+        new FetchWebhookSender(webhookDestinations),
         {
           concurrency: config.webhookConcurrency,
-          // A quarter of the slots at most per endpoint: three slow receivers still leave room for every other one.
-          perEndpoint: Math.ceil(config.webhookConcurrency / 4),
+          // Half the slots at most for one user and a quarter for one host: a user whose endpoints all hang leaves
+          // half to everyone else, and one slow host of theirs leaves them room for their other endpoints.
+          perUser: Math.ceil(config.webhookConcurrency / 2),
+          perHost: Math.ceil(config.webhookConcurrency / 4),
           attemptTimeoutMs: config.webhookTimeoutMs,
           retry: { baseDelayMs: config.webhookBackoffBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS, windowMs: config.webhookRetryWindowSeconds * 1000 },
         },

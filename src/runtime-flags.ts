@@ -23,6 +23,14 @@ import { ConfigError, runtimeSettings } from './config.ts';
  */
 const API_FLAGS = ['--max-semi-space-size=1', '--heap-growing-percent=100', '--external-memory-accounted-in-global-limit'];
 
+/**
+ * The API role alone on PostgreSQL, by default: no pipeline shares its heap, and V8 grew its young generation to
+ * semi-spaces of 32 MiB under file traffic, so a 2 GiB upload raised its RSS by 64-109 MiB over idle; with 4 MiB,
+ * 23-46 MiB, at the same accept rate (bench/files-upload.ts and the accept section, 2026-12-03). Where the
+ * pipeline runs in the same process (`npm start`, embedded `api`) Node's default stays.
+ */
+const API_ALONE_FLAGS = ['--max-semi-space-size=4'];
+
 export function runtimeFlags(command: string | undefined, env: NodeJS.ProcessEnv): string[] {
   let settings: ReturnType<typeof runtimeSettings>;
   try {
@@ -32,7 +40,7 @@ export function runtimeFlags(command: string | undefined, env: NodeJS.ProcessEnv
     if (error instanceof ConfigError) return [];
     throw error;
   }
-  if (settings.tuneFor === 'throughput') return [];
+  if (settings.tuneFor === 'throughput') return command === 'api' && !settings.embedded ? API_ALONE_FLAGS : [];
   const flags: string[] = [];
   if (command === 'api' || command === 'start') flags.push(...API_FLAGS);
   if (settings.embedded) flags.push('--liftoff-only');

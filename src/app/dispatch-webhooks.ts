@@ -1,15 +1,20 @@
 import { afterFailure, type RetryPolicy } from '../domain/webhook-retry.ts';
 import { webhookPayload } from '../domain/webhooks.ts';
 import type { Logger } from '../ports/logger.ts';
-import type { ClaimedDelivery, WebhookQueue } from '../ports/webhook-queue.ts';
+import type { ClaimedDelivery, Load, WebhookQueue } from '../ports/webhook-queue.ts';
 import type { WebhookRequest, WebhookSender } from '../ports/webhook-sender.ts';
 import { webhookHeaders } from './webhook-signature.ts';
 
 export interface DispatchSettings {
   /** Attempts in flight at once, in this process. */
   concurrency: number;
-  /** Attempts in flight at once to one webhook, so a slow receiver cannot take every slot. */
-  perEndpoint: number;
+  /**
+   * Attempts in flight at once for one user's webhooks, and to one host: a user's slow endpoints, or a slow server
+   * that many webhooks name, cannot take every slot. A user's share is the larger, so one slow host of theirs leaves
+   * room for their other endpoints.
+   */
+  perUser: number;
+  perHost: number;
   attemptTimeoutMs: number;
   retry: RetryPolicy;
 }
@@ -24,8 +29,8 @@ const CONTENDED_PAUSE_MS = 25;
 /**
  * The webhook dispatcher: takes due deliveries from the queue, POSTs each signed to its endpoint with a timeout,
  * and records the outcome: delivered on a 2xx, otherwise retried with backoff until the window closes, then
- * dead-lettered. Attempts run concurrently (bounded, and bounded per endpoint); nothing here is on the path of
- * message delivery, which only queues deliveries.
+ * dead-lettered. Attempts run concurrently (bounded, and bounded per user and per host); nothing here is on the path
+ * of message delivery, which only queues deliveries.
  */
 export class WebhookDispatcher {
   readonly #queue: WebhookQueue;
@@ -34,7 +39,7 @@ export class WebhookDispatcher {
   readonly #log: Logger;
   readonly #random: () => number;
   readonly #stopping = new AbortController();
-  readonly #inFlight = new Map<string, { webhookId: string; done: Promise<void> }>();
+  readonly #inFlight = new Map<string, { userId: string; host: string; done: Promise<void> }>();
   #kicked = false;
   #wake: (() => void) | undefined;
   #loop: Promise<void> | undefined;
@@ -69,12 +74,7 @@ export class WebhookDispatcher {
       let claimed: ClaimedDelivery[] = [];
       if (free > 0) {
         try {
-          claimed = await this.#queue.claim({
-            limit: free,
-            leaseMs: this.#settings.attemptTimeoutMs + LEASE_MARGIN_MS,
-            perEndpoint: this.#settings.perEndpoint,
-            inFlight: this.#perEndpoint(),
-          });
+          claimed = await this.#queue.claim({ limit: free, leaseMs: this.#settings.attemptTimeoutMs + LEASE_MARGIN_MS, load: this.#load() });
           failures = 0;
         } catch (error) {
           failures++;
@@ -89,15 +89,18 @@ export class WebhookDispatcher {
     }
   }
 
-  #perEndpoint(): Map<string, number> {
-    const counts = new Map<string, number>();
-    for (const { webhookId } of this.#inFlight.values()) counts.set(webhookId, (counts.get(webhookId) ?? 0) + 1);
-    return counts;
+  #load(): Load {
+    const users = new Map<string, number>();
+    const hosts = new Map<string, number>();
+    for (const { userId, host } of this.#inFlight.values()) {
+      users.set(userId, (users.get(userId) ?? 0) + 1);
+      hosts.set(host, (hosts.get(host) ?? 0) + 1);
+    }
+    return { perUser: this.#settings.perUser, perHost: this.#settings.perHost, users, hosts };
   }
 
   async #untilNextDue(tookSome: boolean): Promise<number> {
-    const busy = [...this.#perEndpoint()].filter(([, count]) => count >= this.#settings.perEndpoint).map(([id]) => id);
-    const ms = await this.#queue.msUntilNextDue(busy).catch(() => IDLE_POLL_MS);
+    const ms = await this.#queue.msUntilNextDue(this.#load()).catch(() => IDLE_POLL_MS);
     return Math.min(Math.max(ms ?? IDLE_POLL_MS, tookSome ? 0 : CONTENDED_PAUSE_MS), IDLE_POLL_MS);
   }
 
@@ -111,7 +114,7 @@ export class WebhookDispatcher {
         this.#inFlight.delete(delivery.deliveryId);
         this.#kick();
       });
-    this.#inFlight.set(delivery.deliveryId, { webhookId: delivery.webhookId, done });
+    this.#inFlight.set(delivery.deliveryId, { userId: delivery.userId, host: delivery.host, done });
   }
 
   async #deliver(delivery: ClaimedDelivery): Promise<void> {
@@ -131,6 +134,10 @@ export class WebhookDispatcher {
     const result = await this.#sender.post(request, { timeoutMs: this.#settings.attemptTimeoutMs, signal: this.#stopping.signal });
     if (result.ok) return this.#queue.delivered(delivery, result);
     if (this.#stopping.signal.aborted) return this.#queue.release(delivery);
+    if (result.refused) {
+      this.#log.warn({ ...context, error: result.error }, 'webhook delivery dead-lettered: its destination is refused');
+      return this.#queue.failed(delivery, result, null);
+    }
     const sinceFirst = delivery.sinceFirstAttemptMs + (performance.now() - started);
     const decision = afterFailure(this.#settings.retry, delivery.attempt, sinceFirst, this.#random);
     if ('deadLetter' in decision) {

@@ -3,6 +3,7 @@ import { DomainError, ErrorCodes, validationError } from '../domain/errors.ts';
 import type { HubEventType } from '../domain/hub-events.ts';
 import { MAX_WEBHOOKS_PER_USER, webhookUrlProblem } from '../domain/webhooks.ts';
 import type { WebhookDeadLetterPage, Webhook, WebhookStore } from '../ports/webhook-store.ts';
+import type { WebhookDestinationPolicy } from './webhook-destination-policy.ts';
 import { generateWebhookSecret } from './webhook-signature.ts';
 
 /**
@@ -11,14 +12,16 @@ import { generateWebhookSecret } from './webhook-signature.ts';
  */
 export class Webhooks {
   readonly #store: WebhookStore;
+  readonly #destinations: WebhookDestinationPolicy;
 
-  constructor(store: WebhookStore) {
+  constructor(store: WebhookStore, destinations: WebhookDestinationPolicy) {
     this.#store = store;
+    this.#destinations = destinations;
   }
 
   /** The secret is returned here only: the owner keeps it to verify signatures. */
   async register(callerId: string, request: { url: string; events: HubEventType[] }): Promise<{ webhook: Webhook; secret: string }> {
-    const problem = webhookUrlProblem(request.url);
+    const problem = webhookUrlProblem(request.url) ?? (await this.#destinations.refusal(request.url));
     if (problem) throw validationError('url', problem);
     const secret = generateWebhookSecret();
     const webhook = await this.#store.create(

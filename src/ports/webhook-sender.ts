@@ -9,6 +9,11 @@ export interface WebhookRequest {
 export interface WebhookResult extends AttemptOutcome {
   /** A 2xx answer: delivered. */
   ok: boolean;
+  /**
+   * Not sent: the URL's host is (or resolves to) a non-public address. Dead-lettered at once rather than retried for
+   * a whole window; its owner fixes the URL or the DNS, then replays it.
+   */
+  refused?: boolean;
 }
 
 /** POSTs one delivery. Never throws: an error or a timeout is a result too. */

@@ -12,12 +12,14 @@ const ALL_EVENTS = ['message.created', 'message.status', 'conversation.read'];
 
 /**
  * Quick retries so failing receivers are retried within a test. The attempt timeout is long, so that the slow
- * receiver test can tell "another endpoint was served while this one hung" without any race against it.
+ * receiver tests can tell "another endpoint was served while this one hung" without any race against it. The
+ * receivers are on loopback, which the hub refuses unless allowed (webhook-destinations.test.ts checks that).
  */
 const HUB_ENV = {
   CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS: '50',
   CHAT4ALL_WEBHOOK_TIMEOUT_MS: '60000',
   CHAT4ALL_WEBHOOK_CONCURRENCY: '4',
+  CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true',
 };
 
 /** Checks an attempt from the receiver's side, with the reference library; returns the verified payload. */
@@ -63,6 +65,9 @@ const until = (session: Session, messageId: string, status: string) =>
   });
 
 const ofMessage = (messageId: string) => (attempt: Attempt) => attempt.payload.data?.message_id === messageId;
+
+/** Neither answered nor given up on: the hub still holds a slot for it. */
+const stillHanging = (attempt: Attempt) => attempt.answered === undefined && !attempt.abandoned;
 
 for (const mode of testModes) describe(`webhooks [${mode}]`, () => {
   let hub: HubProcess;
@@ -244,8 +249,43 @@ for (const mode of testModes) describe(`webhooks [${mode}]`, () => {
       await fast.waitForDelivered(8, '/hook', 'all 8 events on the fast receiver');
       for (const messageId of sent) await until(alice, messageId, 'delivered');
       assert.ok(slow.attempts.length >= 1, 'the slow receiver was tried');
-      assert.ok(slow.attempts.every((a) => a.answered === undefined && !a.abandoned), 'and is still hanging, not timed out');
+      assert.ok(slow.attempts.every(stillHanging), 'and is still hanging, not timed out');
       assert.deepEqual(new Set(fast.delivered().map((a) => a.payload.data.message_id)), new Set(sent));
+    });
+
+    it("does not hold another user's deliveries for one user's slow endpoints", async () => {
+      // As many hanging endpoints as the hub has attempt slots, all alice's, each on a host (port) of its own.
+      const slow = await Promise.all([1, 2, 3, 4].map(() => fixture.receiver()));
+      for (const receiver of slow) {
+        receiver.answer = () => 'hang';
+        await fixture.register(alice, receiver.url(), ['message.created']);
+      }
+      await send(bob, privateChat, 'to the slow endpoints');
+      await waitFor(async () => slow.some((receiver) => receiver.attempts.length > 0), { what: "alice's slow endpoints tried" });
+
+      const fast = await fixture.receiver();
+      await fixture.register(bob, fast.url(), ['message.created']);
+      const messageId = await send(alice, privateChat, 'to the fast endpoint');
+      await fast.waitForAttempt(ofMessage(messageId), "the message on bob's endpoint");
+      assert.ok(slow.every((receiver) => receiver.attempts.every(stillHanging)), "while alice's endpoints still hang");
+    });
+
+    it("does not hold other hosts' deliveries for a slow host, however many users' webhooks name it", async () => {
+      const slow = await fixture.receiver();
+      slow.answer = () => 'hang';
+      // As many webhooks on the one host as the hub has attempt slots, two users' worth.
+      for (const [session, path] of [[alice, '/a1'], [alice, '/a2'], [carol, '/c1'], [carol, '/c2']] as const) {
+        await fixture.register(session, slow.url(path), ['message.created']);
+      }
+      const group = await bob.createConversation('group', [alice.userId, bob.userId, carol.userId]);
+      await send(bob, group, 'to the slow host');
+      await slow.waitForAttempt(() => true, 'the slow host tried');
+
+      const fast = await fixture.receiver();
+      await fixture.register(bob, fast.url(), ['message.created']);
+      const messageId = await send(alice, privateChat, 'to another host');
+      await fast.waitForAttempt(ofMessage(messageId), "the message on bob's endpoint");
+      assert.ok(slow.attempts.every(stillHanging), 'while the slow host still hangs');
     });
   });
 });

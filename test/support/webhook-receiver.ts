@@ -43,8 +43,9 @@ export class WebhookReceiver {
     return receiver;
   }
 
-  url(path = '/hook'): string {
-    return `http://127.0.0.1:${(this.#server.address() as AddressInfo).port}${path}`;
+  /** Its URL; `host` may name it otherwise (`localhost`), it listens on 127.0.0.1 whatever the name. */
+  url(path = '/hook', host = '127.0.0.1'): string {
+    return `http://${host}:${(this.#server.address() as AddressInfo).port}${path}`;
   }
 
   /** Attempts on one path that were answered 2xx: deliveries made. */

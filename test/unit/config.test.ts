@@ -354,6 +354,28 @@ describe('loadConfig: webhooks', () => {
   it('rejects a concurrency of 0', () => {
     assertConfigError({ CHAT4ALL_WEBHOOK_CONCURRENCY: '0' }, 'CHAT4ALL_WEBHOOK_CONCURRENCY');
   });
+
+  it('refuses non-public webhook addresses by default, development included', () => {
+    assert.equal(loadConfig({}).webhookAllowPrivateAddresses, false);
+    assert.equal(loadConfig({ NODE_ENV: 'development' }).webhookAllowPrivateAddresses, false);
+  });
+
+  it('allows them with CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES=true, silently outside production', () => {
+    const config = loadConfig({ CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' });
+    assert.equal(config.webhookAllowPrivateAddresses, true);
+    assert.deepEqual(config.warnings, []);
+  });
+
+  it('allows them in production too, with a warning naming the variable', () => {
+    const config = loadConfig({ NODE_ENV: 'production', CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'true' });
+    assert.equal(config.webhookAllowPrivateAddresses, true);
+    assert.equal(config.warnings.length, 1);
+    assert.match(config.warnings[0]!, /CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES/);
+  });
+
+  it('rejects a CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES that is not a boolean', () => {
+    assertConfigError({ CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES: 'maybe' }, 'CHAT4ALL_WEBHOOK_ALLOW_PRIVATE_ADDRESSES');
+  });
 });
 
 describe('loadConfig: tuning', () => {

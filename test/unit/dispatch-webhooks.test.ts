@@ -10,7 +10,9 @@ const silent: Logger = { debug() {}, info() {}, warn() {}, error() {}, child: ()
 const delivery = (deliveryId: string, occurredAt: Date): ClaimedDelivery => ({
   deliveryId,
   webhookId: '9a0c8f43-95a5-4c43-9d59-0f3c1c3f0b6e',
+  userId: '5d8f3c1e-6f0a-4a51-9a8e-2c1f7f3b9d10',
   url: 'http://127.0.0.1:1/hook',
+  host: '127.0.0.1:1',
   secret: 'whsec_c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0',
   event: { eventId: 1, type: 'message.created', occurredAt, data: {} },
   attempt: 1,
@@ -33,7 +35,7 @@ describe('WebhookDispatcher', () => {
     const sent: WebhookRequest[] = [];
     const sender: WebhookSender = { post: async (request) => (sent.push(request), { ok: true, status: 204, error: null }) };
     const retry = { baseDelayMs: 10, maxDelayMs: 100, windowMs: 1_000 };
-    const dispatcher = new WebhookDispatcher(queue, sender, { concurrency: 4, perEndpoint: 4, attemptTimeoutMs: 1_000, retry }, silent);
+    const dispatcher = new WebhookDispatcher(queue, sender, { concurrency: 4, perUser: 4, perHost: 4, attemptTimeoutMs: 1_000, retry }, silent);
     await dispatcher.start();
     const deadline = Date.now() + 5_000;
     while (outcomes.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));

@@ -28,9 +28,14 @@ describe('runtimeFlags (CHAT4ALL_TUNE_FOR=memory)', () => {
     assert.deepEqual(runtimeFlags('user', MEMORY), ['--liftoff-only']);
   });
 
-  it('gives no flags by default (CHAT4ALL_TUNE_FOR=throughput)', () => {
+  it('gives the embedded hub and the pipeline roles no flags by default (CHAT4ALL_TUNE_FOR=throughput)', () => {
     assert.deepEqual(runtimeFlags('start', {}), []);
-    assert.deepEqual(runtimeFlags('api', { DATABASE_URL: 'postgres://127.0.0.1/test' }), []);
+    assert.deepEqual(runtimeFlags('api', {}), []);
+    assert.deepEqual(runtimeFlags('router', { DATABASE_URL: 'postgres://127.0.0.1/test' }), []);
+  });
+
+  it('gives the API alone on PostgreSQL a 4 MiB young generation by default, where no pipeline shares its heap', () => {
+    assert.deepEqual(runtimeFlags('api', { DATABASE_URL: 'postgres://127.0.0.1/test' }), ['--max-semi-space-size=4']);
   });
 
   it('leaves a bad CHAT4ALL_TUNE_FOR to the command, which reports it with the rest of the configuration', () => {

@@ -1,12 +1,22 @@
+import { Agent, fetch } from 'undici';
+import type { WebhookDestinations } from '../../ports/webhook-destinations.ts';
 import type { WebhookRequest, WebhookResult, WebhookSender } from '../../ports/webhook-sender.ts';
+import { checkedConnector, DestinationRefused } from './checked-connector.ts';
 
 const USER_AGENT = 'Chat4All-Webhooks/1';
 
 /**
- * POSTs with Node's fetch. Redirects are not followed (a 3xx is a failure, as Standard Webhooks says: only a 2xx
- * means received), and the answer's body is not read: its status says all.
+ * POSTs with undici's fetch, over connections that `destinations` allowed (see checked-connector.ts). Redirects are
+ * not followed (a 3xx is a failure, as Standard Webhooks says: only a 2xx means received; following one would also
+ * go where no check looked), and the answer's body is not read: its status says all.
  */
 export class FetchWebhookSender implements WebhookSender {
+  readonly #agent: Agent;
+
+  constructor(destinations: WebhookDestinations) {
+    this.#agent = new Agent({ connect: checkedConnector(destinations) });
+  }
+
   async post(request: WebhookRequest, options: { timeoutMs: number; signal: AbortSignal }): Promise<WebhookResult> {
     const timeout = AbortSignal.timeout(options.timeoutMs);
     try {
@@ -16,12 +26,15 @@ export class FetchWebhookSender implements WebhookSender {
         body: request.body,
         redirect: 'manual',
         signal: AbortSignal.any([options.signal, timeout]),
+        dispatcher: this.#agent,
       });
       await response.body?.cancel().catch(() => {});
       const ok = response.status >= 200 && response.status < 300;
       return { ok, status: response.status, error: ok ? null : `HTTP ${response.status}` };
     } catch (error) {
       if (timeout.aborted) return { ok: false, status: null, error: `no answer within ${options.timeoutMs} ms` };
+      const cause = (error as { cause?: unknown }).cause;
+      if (cause instanceof DestinationRefused) return { ok: false, status: null, error: `refused: ${cause.message}`, refused: true };
       return { ok: false, status: null, error: describe(error) };
     }
   }

@@ -1,15 +1,27 @@
 import { sql } from 'kysely';
 import type { HubEventType } from '../../domain/hub-events.ts';
 import type { WebhookEvent } from '../../domain/webhooks.ts';
-import type { AttemptOutcome, ClaimedDelivery, ClaimOptions, WebhookQueue } from '../../ports/webhook-queue.ts';
+import type { AttemptOutcome, ClaimedDelivery, ClaimOptions, Load, WebhookQueue } from '../../ports/webhook-queue.ts';
 import type { Db, SqlDatabase } from './sql-database.ts';
 
 /** Announces that deliveries were queued (new events, replays), to the dispatchers of every process. */
 export const WEBHOOK_QUEUE_CHANNEL = 'chat4all_webhook_deliveries';
 
-/** How far past the per-claim limit a claim looks, so one webhook's backlog cannot hide the others'. */
+/** How far past the per-claim limit a claim looks, so one user's or host's backlog cannot hide the others'. */
 const LOOKAHEAD = 10;
 const MAX_ERROR_LENGTH = 500;
+
+/**
+ * The host and port of the URL of the webhook `w`, as written (lower-cased): what the per-host share counts. Taken
+ * from the stored URL rather than kept in a column, so webhooks registered before the share existed count too.
+ */
+const HOST = sql`coalesce(lower(substring(w.url from '^[^:]+://([^/?#]*)')), '')`;
+
+/** Leaves out the deliveries (joined to their webhook `w`) of users and hosts at their share. */
+function notBusy(load: Load) {
+  const full = (counts: ReadonlyMap<string, number>, share: number) => [...counts].filter(([, n]) => n >= share).map(([key]) => key);
+  return sql`w.user_id <> ALL (${full(load.users, load.perUser)}::uuid[]) AND ${HOST} <> ALL (${full(load.hosts, load.perHost)}::text[])`;
+}
 
 export interface EventRow {
   event_id: number | string;
@@ -51,31 +63,38 @@ export class SqlWebhookQueue implements WebhookQueue {
   }
 
   /**
-   * Ranks due deliveries per webhook so none gets more than its share in flight, then locks them with SKIP LOCKED
-   * (dispatchers never take the same one) and pushes their next attempt out by the lease: that is the claim.
+   * Ranks due deliveries per user and per host so none gets past its share in flight, then locks them with SKIP
+   * LOCKED (dispatchers never take the same one) and pushes their next attempt out by the lease: that is the claim.
    */
-  async claim({ limit, leaseMs, perEndpoint, inFlight }: ClaimOptions): Promise<ClaimedDelivery[]> {
-    const busy = [...inFlight].filter(([, count]) => count >= perEndpoint).map(([id]) => id);
+  async claim({ limit, leaseMs, load }: ClaimOptions): Promise<ClaimedDelivery[]> {
     const { rows } = await sql<EventRow & {
       id: string;
       webhook_id: string;
+      user_id: string;
       url: string;
+      host: string;
       secret: string;
       attempts: number;
       since_first_ms: number | string;
     }>`
-      WITH in_flight AS (
-        SELECT * FROM unnest(${[...inFlight.keys()]}::uuid[], ${[...inFlight.values()]}::int[]) AS f (webhook_id, n)
+      WITH in_flight_users AS (
+        SELECT * FROM unnest(${[...load.users.keys()]}::uuid[], ${[...load.users.values()]}::int[]) AS f (user_id, n)
+      ), in_flight_hosts AS (
+        SELECT * FROM unnest(${[...load.hosts.keys()]}::text[], ${[...load.hosts.values()]}::int[]) AS f (host, n)
       ), due AS (
-        SELECT id, webhook_id, row_number() OVER (PARTITION BY webhook_id ORDER BY next_attempt_at, id) AS rank
+        SELECT id, next_attempt_at, user_id, host,
+               row_number() OVER (PARTITION BY user_id ORDER BY next_attempt_at, id) AS user_rank,
+               row_number() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS host_rank
         FROM (
-          SELECT id, webhook_id, next_attempt_at FROM webhook_deliveries
-          WHERE status = 'pending' AND next_attempt_at <= now() AND webhook_id <> ALL (${busy}::uuid[])
-          ORDER BY next_attempt_at LIMIT ${limit * LOOKAHEAD}
+          SELECT d.id, d.next_attempt_at, w.user_id, ${HOST} AS host
+          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+          WHERE d.status = 'pending' AND d.next_attempt_at <= now() AND ${notBusy(load)}
+          ORDER BY d.next_attempt_at LIMIT ${limit * LOOKAHEAD}
         ) AS oldest
       ), picked AS (
-        SELECT due.id FROM due LEFT JOIN in_flight USING (webhook_id)
-        WHERE due.rank <= ${perEndpoint} - coalesce(in_flight.n, 0)
+        SELECT due.id FROM due LEFT JOIN in_flight_users u USING (user_id) LEFT JOIN in_flight_hosts h USING (host)
+        WHERE due.user_rank <= ${load.perUser} - coalesce(u.n, 0) AND due.host_rank <= ${load.perHost} - coalesce(h.n, 0)
+        ORDER BY due.next_attempt_at, due.id
         LIMIT ${limit}
       ), locked AS (
         SELECT id FROM webhook_deliveries
@@ -87,12 +106,14 @@ export class SqlWebhookQueue implements WebhookQueue {
           next_attempt_at = now() + ${leaseMs}::float8 * interval '1 millisecond'
       FROM locked, webhooks w
       WHERE d.id = locked.id AND w.id = d.webhook_id
-      RETURNING d.id, d.webhook_id, w.url, w.secret, d.event_id, d.type, d.data, d.occurred_at, d.attempts,
-                extract(epoch FROM now() - d.first_attempt_at) * 1000 AS since_first_ms`.execute(this.#db);
+      RETURNING d.id, d.webhook_id, w.user_id, w.url, ${HOST} AS host, w.secret, d.event_id, d.type, d.data, d.occurred_at,
+                d.attempts, extract(epoch FROM now() - d.first_attempt_at) * 1000 AS since_first_ms`.execute(this.#db);
     return rows.map((row) => ({
       deliveryId: row.id,
       webhookId: row.webhook_id,
+      userId: row.user_id,
       url: row.url,
+      host: row.host,
       secret: row.secret,
       event: toEvent(row),
       attempt: row.attempts,
@@ -100,11 +121,12 @@ export class SqlWebhookQueue implements WebhookQueue {
     }));
   }
 
-  async msUntilNextDue(busy: readonly string[]): Promise<number | null> {
+  async msUntilNextDue(load: Load): Promise<number | null> {
     // Not greatest(0, …) in SQL: greatest() ignores a NULL, so an empty queue would read as due now.
     const { rows } = await sql<{ ms: number | string | null }>`
-      SELECT extract(epoch FROM min(next_attempt_at) - now()) * 1000 AS ms FROM webhook_deliveries
-      WHERE status = 'pending' AND webhook_id <> ALL (${[...busy]}::uuid[])`.execute(this.#db);
+      SELECT extract(epoch FROM min(d.next_attempt_at) - now()) * 1000 AS ms
+      FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id
+      WHERE d.status = 'pending' AND ${notBusy(load)}`.execute(this.#db);
     const ms = rows[0]?.ms;
     return ms === null || ms === undefined ? null : Math.max(0, Number(ms));
   }

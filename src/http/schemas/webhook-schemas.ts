@@ -34,7 +34,11 @@ export const createWebhookSchema = {
   security: [{ bearer: [] }],
   body: Type.Object(
     {
-      url: Type.String({ minLength: 1, maxLength: WEBHOOK_URL_MAX_LENGTH, description: 'An absolute http or https URL' }),
+      url: Type.String({
+        minLength: 1,
+        maxLength: WEBHOOK_URL_MAX_LENGTH,
+        description: 'An absolute http or https URL whose host is not, and does not resolve to, a loopback, private or other non-public address',
+      }),
       events: Type.Array(Type.Enum([...HubEventTypes]), { minItems: 1, maxItems: 20, description: 'Event types to receive' }),
     },
     { additionalProperties: false, examples: [{ url: EXAMPLE_WEBHOOK.url, events: EXAMPLE_WEBHOOK.events }] },
