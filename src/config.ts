@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import path from 'node:path';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
+import type { UploadQuota } from './domain/upload-quota.ts';
 import { secretWeakness } from './domain/secret-rules.ts';
 
 export interface S3Config {
@@ -80,6 +81,10 @@ export interface Config {
   /** Uploads not completed this long after initiation are aborted by the cleanup role. */
   uploadMaxAgeSeconds: number;
   cleanupIntervalSeconds: number;
+  /** What one user may hold in files: uploads open at once, and bytes. */
+  uploadQuota: UploadQuota;
+  /** Chunk bodies an API process streams at once, per user and in all. */
+  chunkConcurrency: { perUser: number; total: number };
   /** What the V8 flags of the API and of the embedded database favour (runtime-flags.ts). */
   tuneFor: Tuning;
   /** Settings that work but should not (weak secrets outside production), for the start-up output. */
@@ -162,6 +167,14 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     uploadUrlTtlSeconds: integer(env, 'CHAT4ALL_UPLOAD_URL_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     uploadMaxAgeSeconds: integer(env, 'CHAT4ALL_UPLOAD_MAX_AGE_SECONDS', 24 * 3600, 1, 365 * 24 * 3600),
     cleanupIntervalSeconds: integer(env, 'CHAT4ALL_CLEANUP_INTERVAL_SECONDS', 600, 1, 24 * 3600),
+    uploadQuota: {
+      maxOpenUploads: integer(env, 'CHAT4ALL_USER_MAX_OPEN_UPLOADS', 50, 1, 1_000_000),
+      maxStoredBytes: integer(env, 'CHAT4ALL_USER_STORAGE_BYTES', 20 * 1024 ** 3, 1, Number.MAX_SAFE_INTEGER),
+    },
+    chunkConcurrency: {
+      perUser: integer(env, 'CHAT4ALL_USER_CHUNK_UPLOADS', 8, 1, 1_000),
+      total: integer(env, 'CHAT4ALL_CHUNK_UPLOADS', 32, 1, 10_000),
+    },
     tuneFor: runtimeSettings(env).tuneFor,
     warnings,
   };

@@ -3,8 +3,10 @@ import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { chunkLength, MAX_FILE_SIZE, missingChunks, totalChunks } from '../domain/file-rules.ts';
 import { DomainError, ErrorCodes, validationError } from '../domain/errors.ts';
+import { admitUpload, type UploadQuota } from '../domain/upload-quota.ts';
 import type { BlobStorage } from '../ports/blob-storage.ts';
 import type { FileCatalog, StoredFile } from '../ports/file-catalog.ts';
+import { ChunkSlots, type ChunkConcurrency } from './chunk-slots.ts';
 import type { ChunkUrlSigner, SignedChunkRequest } from './chunk-url-signer.ts';
 import { assertUploading, FileAccess, fileNotFound, intactParts, uploadTarget } from './file-access.ts';
 import { MeteredStream } from './metered-stream.ts';
@@ -13,6 +15,10 @@ export interface UploadSettings {
   chunkSize: number;
   /** How long a presigned chunk URL stays valid. */
   urlTtlMs: number;
+  /** What one user may hold in files. */
+  quota: UploadQuota;
+  /** How many chunk bodies this process streams at once. */
+  chunkConcurrency: ChunkConcurrency;
   /** Told of every piece of a chunk body as it streams through (the runtime frees the buffers of file traffic). */
   onStreamed?: (bytes: number) => void;
 }
@@ -52,6 +58,7 @@ export class FileUploads {
   readonly #signer: ChunkUrlSigner;
   readonly #settings: UploadSettings;
   readonly #access: FileAccess;
+  readonly #slots: ChunkSlots;
 
   constructor(files: FileCatalog, storage: BlobStorage, signer: ChunkUrlSigner, settings: UploadSettings) {
     this.#files = files;
@@ -59,6 +66,7 @@ export class FileUploads {
     this.#signer = signer;
     this.#settings = settings;
     this.#access = new FileAccess(files);
+    this.#slots = new ChunkSlots(settings.chunkConcurrency);
   }
 
   async initiate(callerId: string, request: InitiateRequest): Promise<{ file: StoredFile; upload: UploadUrl }> {
@@ -71,7 +79,7 @@ export class FileUploads {
     }
     const fileId = randomUUID();
     const uploadId = await this.#storage.startUpload(fileId);
-    const file = await this.#files.create({
+    const newFile = {
       fileId,
       uploaderId: callerId,
       filename: request.filename,
@@ -80,7 +88,14 @@ export class FileUploads {
       chunkSize: this.#settings.chunkSize,
       uploadId,
       declaredSha256: request.sha256 ?? null,
-    });
+    };
+    const file = await this.#files
+      .create(newFile, (usage) => admitUpload(this.#settings.quota, usage, request.fileSize))
+      .catch(async (error: unknown) => {
+        // Without its row, nothing would ever complete or abort what the storage started (the refusal is what counts).
+        await this.#storage.abort({ key: fileId, uploadId }).catch(() => {});
+        throw error;
+      });
     return { file, upload: await this.#chunkUrl(file, 0) };
   }
 
@@ -127,6 +142,17 @@ export class FileUploads {
         expected_size: expected,
       });
     }
+    const release = this.#slots.take(file.uploaderId);
+    try {
+      await this.#store(file, chunkId, body, expected, what);
+    } finally {
+      release();
+    }
+    return chunkId + 1 < totalChunks(file) ? this.#chunkUrl(file, chunkId + 1) : null;
+  }
+
+  /** Streams the chunk to storage, checked against its length and the client's SHA-256 if it sent one. */
+  async #store(file: StoredFile, chunkId: number, body: ChunkBody, expected: number, what: string): Promise<void> {
     const target = uploadTarget(file);
     const metered = new MeteredStream(expected, what, this.#settings.onStreamed);
     const [received, stored] = await Promise.allSettled([
@@ -150,7 +176,6 @@ export class FileUploads {
         );
       }
     }
-    return chunkId + 1 < totalChunks(file) ? this.#chunkUrl(file, chunkId + 1) : null;
   }
 
   async #chunkUrl(file: StoredFile, chunkId: number): Promise<UploadUrl> {

@@ -2,8 +2,11 @@ import { validationError } from '../domain/errors.ts';
 import type { ActivityCursor } from '../ports/conversation-store.ts';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** A timestamp as PostgreSQL prints it, e.g. "2026-12-01 19:40:00.123456+00" (kept to the microsecond). */
-const TIMESTAMP = /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/;
+/**
+ * A timestamp as PostgreSQL prints it, e.g. "2026-12-01 19:40:00.123456+00" (kept to the microsecond), within what
+ * it reads back: there is no year 0 (1 BC is printed "0001 BC") and offsets end at ±15:59.
+ */
+const TIMESTAMP = /^(?!0000)\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-](0\d|1[0-5])(:\d{2})?$/;
 
 /**
  * Page cursors are opaque to clients (base64url of a small JSON array), so their content can change without

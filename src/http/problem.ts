@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, ErrorCodes, type ErrorCode, type FieldErrors } from '../domain/errors.ts';
+import { bytesText } from './body-limits.ts';
 
 /** HTTP status for each domain error code: the one place where codes meet HTTP. */
 const statusOf: Record<ErrorCode, number> = {
@@ -39,6 +40,9 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.UPLOAD_URL_EXPIRED]: 403,
   [ErrorCodes.UPLOAD_URL_INVALID]: 403,
   [ErrorCodes.WEBHOOK_LIMIT_REACHED]: 409,
+  [ErrorCodes.UPLOAD_LIMIT_REACHED]: 409,
+  [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
+  [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */
@@ -64,6 +68,7 @@ const titles: Record<number, string> = {
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
+  429: 'Too Many Requests',
   500: 'Internal Server Error',
   503: 'Service Unavailable',
 };
@@ -99,8 +104,12 @@ export function problem(
   };
 }
 
+/** A chunk refused for want of a slot can come back as soon as one is free: chunks take seconds. */
+const BUSY_RETRY_AFTER_SECONDS = 1;
+
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 401) reply.header('www-authenticate', 'Bearer');
+  if (body.status === 429) reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
   return reply.code(body.status).type('application/problem+json').send({ ...body, instance: reply.request.url });
 }
 
@@ -109,19 +118,22 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   if (error instanceof DomainError) {
     return problem(statusOf[error.code], error.code, error.message, error.fieldErrors, error.extensions);
   }
-  const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors };
+  const fastifyError = error as Partial<FastifyError> & { fieldErrors?: FieldErrors; omittedFields?: number };
   if (fastifyError.validation) {
     const fields = fastifyError.fieldErrors ?? {};
+    const omitted = fastifyError.omittedFields ?? 0;
     const detail = Object.entries(fields)
       .map(([field, messages]) => `${field}: ${messages.join('; ')}`)
+      .concat(omitted > 0 ? [`and ${omitted} more fields`] : [])
       .join(', ');
-    return problem(400, ErrorCodes.VALIDATION_FAILED, detail || 'The request is not valid', fields);
+    const extensions = omitted > 0 ? { field_errors_omitted: omitted } : undefined;
+    return problem(400, ErrorCodes.VALIDATION_FAILED, detail || 'The request is not valid', fields, extensions);
   }
   switch (fastifyError.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, 'The request body is larger than 1 MiB');
+      return problem(413, EdgeErrorCodes.BODY_TOO_LARGE, `The request body is larger than ${bytesText(request.routeOptions.bodyLimit)}`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, 'Send the body as application/json');
+      return problem(415, EdgeErrorCodes.UNSUPPORTED_MEDIA_TYPE, `Send the body as ${acceptedMediaTypes(request)}`);
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return problem(400, EdgeErrorCodes.MALFORMED_JSON, 'The body is empty but the content type is application/json');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -136,4 +148,10 @@ export function toProblem(error: unknown, request: FastifyRequest): Problem {
   }
   request.log.error({ err: error }, 'unhandled error');
   return problem(500, EdgeErrorCodes.INTERNAL_ERROR, 'An unexpected error occurred; it has been logged');
+}
+
+/** The media types a route documents for its body (schema `content`), or JSON, which is every other route's. */
+function acceptedMediaTypes(request: FastifyRequest): string {
+  const body = request.routeOptions.schema?.body as { content?: Record<string, unknown> } | undefined;
+  return new Intl.ListFormat('en', { type: 'disjunction' }).format(body?.content ? Object.keys(body.content) : ['application/json']);
 }

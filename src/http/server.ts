@@ -20,6 +20,7 @@ import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
+import { BodyLimits } from './body-limits.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
 import { publicUrls } from './public-urls.ts';
@@ -34,7 +35,7 @@ import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
 import { webhookRoutes } from './routes/webhook-routes.ts';
-import { websocketRoutes } from './routes/websocket-routes.ts';
+import { MAX_CLIENT_FRAME_BYTES, onSocketError, websocketRoutes } from './routes/websocket-routes.ts';
 import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
@@ -63,7 +64,6 @@ export interface HttpServices {
   isUnavailable(error: unknown): boolean;
 }
 
-export const BODY_LIMIT_BYTES = 1024 * 1024;
 const RETRY_AFTER_SECONDS = 5;
 
 export async function buildHttpServer(services: HttpServices, log: Logger): Promise<HttpApp> {
@@ -71,7 +71,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     loggerInstance: log,
     // one line per request, written by the onResponse hook below
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: BODY_LIMIT_BYTES,
+    bodyLimit: BodyLimits.api,
     genReqId: requestId,
     ...(services.trustProxy ? { trustProxy: services.trustProxy } : {}),
     return503OnClosing: true,
@@ -114,7 +114,11 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
 
   await app.register(websocket, {
     // A client that sent its token as the subprotocol after "bearer" gets "bearer" back, as the protocol requires.
-    options: { handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false) },
+    options: {
+      handleProtocols: (protocols) => (protocols.has(BEARER_SUBPROTOCOL) ? BEARER_SUBPROTOCOL : false),
+      maxPayload: MAX_CLIENT_FRAME_BYTES,
+    },
+    errorHandler: onSocketError,
   });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });

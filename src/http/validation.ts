@@ -24,23 +24,50 @@ export const validatorCompiler: FastifySchemaCompiler<unknown> = ({ schema, http
   const validate: ValidateFunction = (httpPart === 'body' ? bodyAjv : textAjv).compile(schema as object);
   const canonicalize = canonicalizerOf(schema);
   return (data: unknown) => {
-    const fields: FieldErrors = Object.create(null);
+    const report = new FieldReport();
     if (!validate(data)) {
       for (const error of validate.errors ?? []) {
         // an if/then failure is already reported by the `then` error it caused
-        if (error.keyword !== 'if') add(fields, fieldOf(error), messageOf(error));
+        if (error.keyword !== 'if') report.add(fieldOf(error), messageOf(error));
       }
     }
-    for (const field of unstorableText(data)) add(fields, field, 'contains a NUL character or an unpaired surrogate');
-    if (Object.keys(fields).length === 0) return { value: canonicalize(data) };
-    return { error: Object.assign(new Error('validation failed'), { validation: true, fieldErrors: fields }) };
+    for (const field of unstorableText(data)) report.add(field, 'contains a NUL character or an unpaired surrogate');
+    if (report.empty) return { value: canonicalize(data) };
+    const details = { validation: true, fieldErrors: report.fields, omittedFields: report.omitted };
+    return { error: Object.assign(new Error('validation failed'), details) };
   };
 };
 
-/** Field names come from the request, so `fields` has no prototype: "toString" or "__proto__" are plain keys. */
-function add(fields: FieldErrors, field: string, message: string): void {
-  const messages = Object.hasOwn(fields, field) ? fields[field]! : (fields[field] = []);
-  if (!messages.includes(message)) messages.push(message);
+/** The most fields a problem names: a body of thousands of unknown keys gets a short answer, not one per key. */
+const MAX_REPORTED_FIELDS = 20;
+
+/** Bad fields by path, up to MAX_REPORTED_FIELDS of them, and how many more there were. */
+class FieldReport {
+  /** Field names come from the request, so it has no prototype: "toString" or "__proto__" are plain keys. */
+  readonly fields: FieldErrors = Object.create(null);
+  #count = 0;
+  readonly #omitted = new Set<string>();
+
+  add(field: string, message: string): void {
+    if (!Object.hasOwn(this.fields, field)) {
+      if (this.#count >= MAX_REPORTED_FIELDS) {
+        this.#omitted.add(field);
+        return;
+      }
+      this.fields[field] = [];
+      this.#count++;
+    }
+    const messages = this.fields[field]!;
+    if (!messages.includes(message)) messages.push(message);
+  }
+
+  get empty(): boolean {
+    return this.#count === 0;
+  }
+
+  get omitted(): number {
+    return this.#omitted.size;
+  }
 }
 
 function fieldOf(error: ErrorObject): string {
@@ -72,8 +99,6 @@ interface PathNode {
   parent: PathNode | undefined;
 }
 
-const MAX_REPORTED = 20;
-
 /**
  * Paths of strings (values or keys) holding U+0000 or a lone surrogate: JSON allows them, PostgreSQL text
  * does not. Walks with an explicit stack and shared path nodes, so even a 1 MiB body nested to the bottom
@@ -82,13 +107,13 @@ const MAX_REPORTED = 20;
 function unstorableText(body: unknown): string[] {
   const found: string[] = [];
   const stack: Array<[unknown, PathNode | undefined]> = [[body, undefined]];
-  while (stack.length > 0 && found.length < MAX_REPORTED) {
+  while (stack.length > 0 && found.length < MAX_REPORTED_FIELDS) {
     const [value, path] = stack.pop()!;
     if (typeof value === 'string') {
       if (!storable(value)) found.push(pathText(path));
     } else if (value !== null && typeof value === 'object') {
       for (const [key, child] of Object.entries(value)) {
-        if (found.length >= MAX_REPORTED) break;
+        if (found.length >= MAX_REPORTED_FIELDS) break;
         const node = { key, parent: path };
         if (!storable(key)) found.push(pathText({ key: '(key)', parent: node }));
         stack.push([child, node]);

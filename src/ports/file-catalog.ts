@@ -1,4 +1,5 @@
 import type { FileStatus } from '../domain/file-rules.ts';
+import type { UploadUsage } from '../domain/upload-quota.ts';
 
 export interface StoredFile {
   fileId: string;
@@ -26,7 +27,11 @@ export type NewFile = Pick<
 
 /** The files table: uploads and their lifecycle. Every move is conditional, so concurrent callers cannot race. */
 export interface FileCatalog {
-  create(file: NewFile): Promise<StoredFile>;
+  /**
+   * Creates the file unless `admit`, given what its uploader's files take now, throws; one user's creates are
+   * counted in turn, so concurrent ones cannot both take the last of a quota.
+   */
+  create(file: NewFile, admit: (usage: UploadUsage) => void): Promise<StoredFile>;
   find(fileId: string): Promise<StoredFile | undefined>;
   /** Whether the user uploaded the file or belongs to a conversation it was sent to. */
   visibleTo(fileId: string, userId: string): Promise<boolean>;

@@ -35,6 +35,12 @@ for (const mode of testModes) describe(`POST /auth/token and bearer tokens [${mo
     assert.equal(response.body.username, 'user1');
   });
 
+  it('refuses a login body over 8 KiB with 413 BODY_TOO_LARGE naming the limit, even with valid credentials', async () => {
+    const response = await login({ username: 'user1', password: 'password123', padding: 'x'.repeat(8 * 1024) });
+    assertProblem(response, 413, 'BODY_TOO_LARGE');
+    assert.match(response.body.detail, /8 KiB/);
+  });
+
   it('answers 200 with access_token, token alias, bearer type, expires_in, expires_at in the future, user_id and username', async () => {
     const started = Date.now();
     const response = await login({ username: 'user1', password: 'password123' });

@@ -122,6 +122,14 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       await assertNothingStored(body.message_id);
     });
 
+    it('rejects a body over 64 KiB with 413 BODY_TOO_LARGE naming the limit', async () => {
+      const body = message(text('a'.repeat(64 * 1024)));
+      const response = await postMessage(body);
+      assertProblem(response, 413, 'BODY_TOO_LARGE');
+      assert.match(response.body.detail, /64 KiB/);
+      await assertNothingStored(body.message_id);
+    });
+
     it('answers a JSON body over 1 MiB with 413 and keeps the connection for the next request', async () => {
       const body = JSON.stringify(message(text('a'.repeat(MIB + 1024))));
       const answers = await rawExchange(hub.url, [
@@ -317,6 +325,18 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       assert.ok(!('conversation_id' in response.body.field_errors), 'a good field is not named');
       assert.ok(!('from' in response.body.field_errors), 'a good field is not named');
       await assertNothingStored();
+    });
+
+    it('names at most 20 bad fields and counts the others, so thousands of unknown keys get a short answer', async () => {
+      const body: Record<string, unknown> = message();
+      for (let key = 0; key < 3_000; key++) body[`k${key}`] = 0;
+      const response = await postMessage(body);
+      assertProblem(response, 400, 'VALIDATION_FAILED');
+      assert.equal(Object.keys(response.body.field_errors).length, 20);
+      assert.equal(response.body.field_errors_omitted, 2_980);
+      assert.match(response.body.detail, /and 2980 more fields$/);
+      assert.ok(JSON.stringify(response.body).length < 4_096, `a short answer, got ${JSON.stringify(response.body).length} characters`);
+      await assertNothingStored(body.message_id);
     });
 
     it('names the bad field in the human detail too', async () => {

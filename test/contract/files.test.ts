@@ -2,7 +2,18 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
-import { assertRefusedPut, digestBody, fileBytes, MiB, sha256, TEST_CHUNK_SIZE, TestFile, Uploader } from '../support/file-client.ts';
+import {
+  assertRefusedPut,
+  digestBody,
+  fileBytes,
+  MiB,
+  MULTIPART_TYPE,
+  multipartForm,
+  sha256,
+  TEST_CHUNK_SIZE,
+  TestFile,
+  Uploader,
+} from '../support/file-client.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { storageOf, testModes } from '../support/test-modes.ts';
 
@@ -52,6 +63,18 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
         const response = await alice.session.post('/v1/files/initiate', { filename: 'x.bin', file_size: fileSize, content_type: 'text/plain' });
         assertProblem(response, 400, 'VALIDATION_FAILED');
         assert.ok(response.body.field_errors?.file_size, JSON.stringify(response.body));
+      });
+    }
+
+    for (const [what, contentType] of [
+      ['a €', 'text/plain; name=€'],
+      ['a line separator (U+2028)', 'text/plain;\u2028charset=utf-8'],
+      ['a no-break space (U+00A0)', 'text/plain\u00a0; charset=utf-8'],
+    ]) {
+      it(`answers 400 naming content_type for one with ${what}, which a Content-Type header cannot carry`, async () => {
+        const response = await alice.session.post('/v1/files/initiate', { filename: 'x.txt', file_size: 10, content_type: contentType });
+        assertProblem(response, 400, 'VALIDATION_FAILED');
+        assert.ok(response.body.field_errors?.content_type, JSON.stringify(response.body));
       });
     }
 
@@ -169,6 +192,33 @@ for (const mode of testModes) describe(`files [${mode}, ${storageOf(mode)} stora
       const shorter = await alice.put(body.upload_url, file.chunk(0).subarray(1));
       for (const response of [longer, shorter]) assertRefusedPut(response, 400, 403, 413);
       assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0, 1]);
+    });
+
+    it('answers 415 to a chunk sent as text/plain, naming the types it takes, and keeps nothing', async () => {
+      const file = testFile(100);
+      const { fileId } = await alice.initiate(file);
+      const response = await alice.patch(fileId, 0, file.chunk(0), { 'content-type': 'text/plain' });
+      assertProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+      assert.match(response.body.detail, /application\/octet-stream, multipart\/form-data, or application\/json/);
+      assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0]);
+    });
+
+    it('answers 400 naming content-type for a multipart chunk without a boundary', async () => {
+      const file = testFile(100);
+      const { fileId } = await alice.initiate(file);
+      const response = await alice.patchForm(fileId, 0, multipartForm(file.chunk(0)), 'multipart/form-data');
+      assertProblem(response, 400, 'VALIDATION_FAILED');
+      assert.ok(response.body.field_errors?.['content-type'], JSON.stringify(response.body));
+    });
+
+    it('answers 400 naming file for a multipart form cut off inside the chunk, and keeps nothing', async () => {
+      const file = testFile(1000);
+      const { fileId } = await alice.initiate(file);
+      const form = multipartForm(file.chunk(0));
+      const response = await alice.patchForm(fileId, 0, form.subarray(0, form.length - 500), MULTIPART_TYPE);
+      assertProblem(response, 400, 'VALIDATION_FAILED');
+      assert.ok(response.body.field_errors?.file, JSON.stringify(response.body));
+      assert.deepEqual((await alice.status(fileId)).body.missing_chunks, [0]);
     });
 
     it('answers 400 naming chunk_id for a chunk past the end', async () => {

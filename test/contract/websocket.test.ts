@@ -147,6 +147,19 @@ for (const mode of testModes) describe(`WebSocket /v1/ws [${mode}]`, () => {
     assert.ok(refused.body.field_errors.last_event_id);
   });
 
+  it('closes with 1009 (message too big) a client frame over 4 KiB', async () => {
+    const socket = await EventSocket.open(hub.url, bob.token);
+    socket.socket.send(JSON.stringify({ type: 'ping', padding: 'x'.repeat(4 * 1024) }));
+    assert.equal((await socket.waitForClose()).code, 1009);
+  });
+
+  it('refuses a last_event_id beyond what the hub stores (2^63) with 400 naming it', async () => {
+    const url = EventSocket.url(hub.url, { last_event_id: '9223372036854775808' });
+    const refused = await refusedUpgrade(url, { authorization: `Bearer ${bob.token}` });
+    assert.equal(refused.status, 400);
+    assert.ok(refused.body.field_errors.last_event_id);
+  });
+
   it('answers an application ping with a pong, and an unknown frame with an error frame', async () => {
     const socket = await EventSocket.open(hub.url, bob.token);
     socket.socket.send(JSON.stringify({ type: 'ping' }));

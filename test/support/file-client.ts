@@ -109,6 +109,32 @@ export function send(
   });
 }
 
+const BOUNDARY = '----chat4all-test-boundary';
+/** The Content-Type of the forms multipartForm makes. */
+export const MULTIPART_TYPE = `multipart/form-data; boundary=${BOUNDARY}`;
+
+/** A multipart/form-data body whose one part, named `field`, holds `body`. */
+export function multipartForm(body: Buffer, field = 'file'): Buffer {
+  return Buffer.concat([
+    Buffer.from(`--${BOUNDARY}\r\ncontent-disposition: form-data; name="${field}"; filename="chunk"\r\n`),
+    Buffer.from('content-type: application/octet-stream\r\n\r\n'),
+    body,
+    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
+  ]);
+}
+
+/**
+ * Starts a request whose body is `body` but sends only its first `sent` bytes, then waits: a body in flight for as
+ * long as the test likes. Resolves once those bytes are written, with the function that cuts the connection.
+ */
+export function heldRequest(method: string, url: string, headers: Record<string, string>, body: Buffer, sent: number): Promise<() => void> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(url, { method, headers: { ...headers, 'content-length': body.length } });
+    request.on('error', () => {});
+    request.write(body.subarray(0, sent), (error) => (error ? reject(error) : resolve(() => request.destroy())));
+  });
+}
+
 /** Uploads through the hub's API for one signed-in user. */
 export class Uploader {
   readonly session: Session;
@@ -141,17 +167,21 @@ export class Uploader {
     });
   }
 
+  /** Starts a raw PATCH of `body` that sends `sent` bytes and waits (see heldRequest). */
+  holdPatch(fileId: string, chunkId: number, body: Buffer, sent: number): Promise<() => void> {
+    const headers = { authorization: `Bearer ${this.session.token}`, 'content-type': 'application/octet-stream' };
+    return heldRequest('PATCH', this.patchUrl(fileId, chunkId), headers, body, sent);
+  }
+
   /** PATCH a chunk as multipart/form-data with the field `file`. */
   patchMultipart(fileId: string, chunkId: number, body: Buffer, field = 'file') {
-    const boundary = '----chat4all-test-boundary';
-    const form = Buffer.concat([
-      Buffer.from(`--${boundary}\r\ncontent-disposition: form-data; name="${field}"; filename="chunk"\r\n`),
-      Buffer.from('content-type: application/octet-stream\r\n\r\n'),
-      body,
-      Buffer.from(`\r\n--${boundary}--\r\n`),
-    ]);
+    return this.patchForm(fileId, chunkId, multipartForm(body, field), MULTIPART_TYPE);
+  }
+
+  /** PATCH `form` as it is, declared as `contentType` (for forms that are not well made). */
+  patchForm(fileId: string, chunkId: number, form: Buffer, contentType: string) {
     return send('PATCH', this.patchUrl(fileId, chunkId), {
-      headers: { authorization: `Bearer ${this.session.token}`, 'content-type': `multipart/form-data; boundary=${boundary}` },
+      headers: { authorization: `Bearer ${this.session.token}`, 'content-type': contentType },
       body: form,
     });
   }

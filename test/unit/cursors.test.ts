@@ -12,7 +12,14 @@ describe('activityCursor', () => {
     assert.deepEqual(activityCursor.decode(activityCursor.encode(cursor), 'cursor'), cursor);
   });
 
-  for (const activityAt of ['2026-02-30 10:00:00+00', '2026-13-01 10:00:00+00', '2026-12-01 25:00:00+00', 'yesterday']) {
+  for (const activityAt of [
+    '2026-02-30 10:00:00+00',
+    '2026-13-01 10:00:00+00',
+    '2026-12-01 25:00:00+00',
+    'yesterday',
+    '0000-06-01 10:00:00+00',
+    '2026-12-01 10:00:00+16',
+  ]) {
     it(`rejects the impossible time "${activityAt}" on the named field`, () => {
       const text = activityCursor.encode({ activityAt, conversationId: id });
       assert.throws(() => activityCursor.decode(text, 'cursor'), (error: DomainError) => error.fieldErrors?.cursor !== undefined);

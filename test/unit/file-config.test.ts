@@ -45,6 +45,24 @@ describe('loadConfig: files', () => {
     assert.equal(config.uploadMaxAgeSeconds, 86_400);
   });
 
+  it('defaults to 50 open uploads and 20 GiB per user, 8 chunks streaming per user and 32 per process', () => {
+    const config = loadConfig({});
+    assert.deepEqual(config.uploadQuota, { maxOpenUploads: 50, maxStoredBytes: 20 * 1024 ** 3 });
+    assert.deepEqual(config.chunkConcurrency, { perUser: 8, total: 32 });
+  });
+
+  it('reads the upload quotas and chunk concurrency from their variables', () => {
+    const config = loadConfig({
+      CHAT4ALL_USER_MAX_OPEN_UPLOADS: '5',
+      CHAT4ALL_USER_STORAGE_BYTES: String(100 * 1024 ** 3),
+      CHAT4ALL_USER_CHUNK_UPLOADS: '2',
+      CHAT4ALL_CHUNK_UPLOADS: '64',
+    });
+    assert.deepEqual(config.uploadQuota, { maxOpenUploads: 5, maxStoredBytes: 100 * 1024 ** 3 });
+    assert.deepEqual(config.chunkConcurrency, { perUser: 2, total: 64 });
+    assert.throws(() => loadConfig({ CHAT4ALL_USER_MAX_OPEN_UPLOADS: '0' }), ConfigError);
+  });
+
   it('keeps CHAT4ALL_FILE_CHUNK_SIZE within 5–64 MiB', () => {
     assert.throws(() => loadConfig({ CHAT4ALL_FILE_CHUNK_SIZE: String(5 * 1024 * 1024 - 1) }), ConfigError);
     assert.throws(() => loadConfig({ CHAT4ALL_FILE_CHUNK_SIZE: String(64 * 1024 * 1024 + 1) }), ConfigError);

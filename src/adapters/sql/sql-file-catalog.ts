@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { FileStatus } from '../../domain/file-rules.ts';
+import type { UploadUsage } from '../../domain/upload-quota.ts';
 import type { FileCatalog, NewFile, StoredFile } from '../../ports/file-catalog.ts';
 import type { Db } from './sql-database.ts';
 
@@ -42,13 +43,22 @@ export class SqlFileCatalog implements FileCatalog {
     this.#db = db;
   }
 
-  async create(file: NewFile): Promise<StoredFile> {
-    const { rows } = await sql<FileRow>`
-      INSERT INTO files (id, uploader_id, filename, file_size, content_type, chunk_size, upload_id, declared_sha256)
-      VALUES (${file.fileId}, ${file.uploaderId}, ${file.filename}, ${file.fileSize}, ${file.contentType},
-              ${file.chunkSize}, ${file.uploadId}, ${file.declaredSha256})
-      RETURNING *`.execute(this.#db);
-    return toFile(rows[0]!);
+  /** The uploader's row is locked (not against the key share that references take) so two creates count in turn. */
+  async create(file: NewFile, admit: (usage: UploadUsage) => void): Promise<StoredFile> {
+    return this.#db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM users WHERE id = ${file.uploaderId} FOR NO KEY UPDATE`.execute(trx);
+      const { rows: usage } = await sql<{ open_uploads: number | string; stored_bytes: number | string }>`
+        SELECT count(*) FILTER (WHERE status IN ('uploading', 'verifying')) AS open_uploads,
+               coalesce(sum(file_size), 0) AS stored_bytes
+        FROM files WHERE uploader_id = ${file.uploaderId} AND status <> 'failed'`.execute(trx);
+      admit({ openUploads: Number(usage[0]!.open_uploads), storedBytes: Number(usage[0]!.stored_bytes) });
+      const { rows } = await sql<FileRow>`
+        INSERT INTO files (id, uploader_id, filename, file_size, content_type, chunk_size, upload_id, declared_sha256)
+        VALUES (${file.fileId}, ${file.uploaderId}, ${file.filename}, ${file.fileSize}, ${file.contentType},
+                ${file.chunkSize}, ${file.uploadId}, ${file.declaredSha256})
+        RETURNING *`.execute(trx);
+      return toFile(rows[0]!);
+    });
   }
 
   async find(fileId: string): Promise<StoredFile | undefined> {

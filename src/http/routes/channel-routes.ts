@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { InboundOutcome, ReceiveChannelWebhook } from '../../app/receive-channel-webhook.ts';
+import { BodyLimits } from '../body-limits.ts';
 import { channelWebhookSchema } from '../schemas/channel-schemas.ts';
 
 const outcomeJson = (outcome: InboundOutcome) =>
@@ -16,7 +17,7 @@ export const channelRoutes: FastifyPluginAsyncTypebox<{ receiveChannelWebhook: R
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
 
-  app.post('/channels/:channel/webhook', { schema: channelWebhookSchema }, async (request) => {
+  app.post('/channels/:channel/webhook', { schema: channelWebhookSchema, bodyLimit: BodyLimits.channelWebhook }, async (request) => {
     const receipt = await receiveChannelWebhook.receive(request.params.channel, {
       headers: request.headers,
       rawBody: request.body as Buffer,

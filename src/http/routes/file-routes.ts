@@ -2,6 +2,7 @@ import multipart from '@fastify/multipart';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { MIMEType } from 'node:util';
 import { collectingGarbage } from '../../adapters/streamed-garbage.ts';
 import type { CompleteUpload } from '../../app/complete-upload.ts';
 import type { FileDownloads } from '../../app/file-downloads.ts';
@@ -28,6 +29,9 @@ export function streamRawBodies(app: FastifyInstance, types: string | string[]):
 }
 
 export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl }) => {
+  // Bodies here are chunks (raw or multipart) or JSON: Fastify's text/plain parser made a text/plain chunk look like
+  // a request for an upload URL, answered 200 with its bytes dropped. Without it such a body is a 415.
+  app.removeContentTypeParser('text/plain');
   streamRawBodies(app, 'application/octet-stream');
   await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
 
@@ -106,9 +110,33 @@ export function rawChunk(request: FastifyRequest): ChunkBody {
 /** The chunk in the `file` field of a multipart form. */
 async function multipartChunk(request: FastifyRequest): Promise<ChunkBody> {
   const sha256 = chunkSha256(request);
-  const part = await request.file();
+  if (!new MIMEType(request.headers['content-type']!).params.has('boundary')) {
+    throw validationError('content-type', 'must name the boundary of the form: multipart/form-data; boundary=…');
+  }
+  const part = await request.file().catch((error: unknown) => {
+    throw formError(error);
+  });
   if (!part || part.fieldname !== 'file') throw validationError('file', 'send the chunk in a multipart field named "file"');
-  return { stream: part.file, ...sha256 };
+  return { stream: Readable.from(withFormErrors(part.file), { objectMode: false }), ...sha256 };
+}
+
+/**
+ * busboy rejects a form cut short or malformed with a bare Error, which was a 500: it is the client's 400, on the
+ * field the chunk travels in. @fastify/multipart's own errors (limits, a request closed early) carry their status.
+ */
+function formError(error: unknown): unknown {
+  if (typeof (error as { statusCode?: unknown }).statusCode === 'number') return error;
+  const reason = error instanceof Error ? error.message : String(error);
+  return validationError('file', `is not a complete multipart/form-data part (${reason}); send the chunk again`);
+}
+
+/** The part's bytes; an error of the form under them becomes formError's. */
+async function* withFormErrors(part: Readable): AsyncGenerator<Buffer> {
+  try {
+    yield* part;
+  } catch (error) {
+    throw formError(error);
+  }
 }
 
 function chunkSha256(request: FastifyRequest): { sha256?: string } {

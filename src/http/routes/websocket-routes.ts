@@ -1,5 +1,6 @@
 import type {} from '@fastify/websocket';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveEvents, LiveSession } from '../../app/live-events.ts';
 import type { UserEvent } from '../../ports/user-event-store.ts';
@@ -12,6 +13,26 @@ interface WebSocketRouteOptions {
 
 /** Close codes of our own (4000–4999 are the application's). */
 export const CloseCodes = { TOKEN_EXPIRED: 4001, TOO_SLOW: 4008, GOING_AWAY: 1001 } as const;
+
+/**
+ * Client frames are a resume or a ping, some 50 bytes: ws closes the socket (1009) on a larger one before buffering
+ * it, where its default let a client make the hub hold 100 MiB.
+ */
+export const MAX_CLIENT_FRAME_BYTES = 4 * 1024;
+
+/**
+ * Errors on an open socket. A client that broke the protocol (a frame over MAX_CLIENT_FRAME_BYTES, a bad frame)
+ * is closed by ws itself, with the code that says why (1009, 1002): that is the client's doing, worth a line, and
+ * ending the socket at once would lose that close frame. Anything else is ours: logged, and the socket dropped.
+ */
+export function onSocketError(error: Error, socket: WebSocket, request: FastifyRequest): void {
+  if (String((error as { code?: unknown }).code).startsWith('WS_ERR_')) {
+    request.log.info({ err: error }, 'websocket client broke the protocol; closed');
+    return;
+  }
+  request.log.error({ err: error }, 'websocket failed');
+  socket.terminate();
+}
 
 /** A client that lets this much pile up unsent is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;

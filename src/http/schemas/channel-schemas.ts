@@ -46,6 +46,7 @@ export const channelWebhookSchema = {
     ...problems([400, 401, 404, 413], {
       401: { error_code: 'CHANNEL_SIGNATURE_INVALID', detail: "x-chat4all-signature does not match the body signed with the channel's secret" },
       404: { error_code: 'CHANNEL_NOT_FOUND', detail: 'No channel named "sms"' },
+      413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 1 MiB' },
     }),
   },
 };

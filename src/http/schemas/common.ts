@@ -5,9 +5,16 @@ export const Uuid = (description?: string) =>
 
 export const DEFAULT_PAGE_LIMIT = 50;
 
+/**
+ * A count or a position (seq, offset, event id): 0 or more, and at most 2^53 - 1, the largest integer a JSON number
+ * holds exactly. Above it a query string's "9223372036854775808" reached PostgreSQL's bigint out of range, a 500.
+ */
+export const Position = (options: { description?: string; default?: number } = {}) =>
+  Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER, ...options });
+
 /** Optional in the contract; Ajv fills the default in (handlers repeat it only for the type checker). */
 export const PageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_LIMIT }));
-export const PageOffset = Type.Optional(Type.Integer({ minimum: 0, default: 0 }));
+export const PageOffset = Type.Optional(Position({ default: 0 }));
 
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
 
@@ -38,7 +45,7 @@ const exampleProblems: Record<number, ExampleProblem> = {
   403: { error_code: 'NOT_A_MEMBER', detail: 'Access denied: not a conversation member' },
   404: { error_code: 'CONVERSATION_NOT_FOUND', detail: 'Conversation not found' },
   409: { error_code: 'IDEMPOTENCY_CONFLICT', detail: 'message_id was already used for a different message' },
-  413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 1 MiB' },
+  413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 64 KiB' },
   503: { error_code: 'SERVICE_UNAVAILABLE', detail: 'The database is unreachable; retry later' },
 };
 

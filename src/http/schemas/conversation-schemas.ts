@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { ConversationTypes, memberLimits } from '../../domain/conversation-rules.ts';
-import { badId, problems, Timestamp, Uuid } from './common.ts';
+import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const Metadata = Type.Object(
   {
@@ -165,7 +165,7 @@ export const markReadSchema = {
   security: [{ bearer: [] }],
   params: ConversationParams,
   body: Type.Object(
-    { up_to_seq: Type.Integer({ minimum: 0, description: 'The seq of the last message read' }) },
+    { up_to_seq: Position({ description: 'The seq of the last message read' }) },
     { additionalProperties: false, examples: [{ up_to_seq: 42 }] },
   ),
   response: {

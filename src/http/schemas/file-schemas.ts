@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { FileStatuses, MAX_FILE_SIZE } from '../../domain/file-rules.ts';
-import { badId, problems, Timestamp, Uuid } from './common.ts';
+import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const fileId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -13,7 +13,11 @@ const Sha256 = (description: string) =>
 /** A body read as a stream, never parsed: the validator lets it through (see validation.ts). */
 export const BINARY = { type: 'string', format: 'binary', 'x-streamed': true, examples: ['…the bytes of the chunk…'] } as const;
 
-const MEDIA_TYPE = "^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+(\\s*;[^\\u0000-\\u001f\\u007f]*)?$";
+/**
+ * type/subtype and parameters, in what a Content-Type header can carry (visible ASCII, spaces and tabs): downloads
+ * send it back as one, and a character beyond that made them a 500.
+ */
+const MEDIA_TYPE = '^[A-Za-z0-9!#$&^_.+-]+/[A-Za-z0-9!#$&^_.+-]+([ \\t]*;[ \\t!-~]*)?$';
 
 const InitiateBody = Type.Object(
   {
@@ -61,8 +65,13 @@ export const initiateSchema = {
   body: InitiateBody,
   response: {
     201: Initiated,
-    ...problems([400, 401, 413], {
+    ...problems([400, 401, 409, 413], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'file_size: must be >= 1', field_errors: { file_size: ['must be >= 1'] } },
+      409: {
+        error_code: 'STORAGE_QUOTA_EXCEEDED',
+        detail: 'file_size: 12582912 bytes do not fit the storage quota of 21474836480 bytes, 21470000000 of them taken',
+        field_errors: { file_size: ['must be at most 4836480, what is left of the storage quota'] },
+      },
       413: { error_code: 'FILE_TOO_LARGE', detail: 'File size exceeds the 2 GiB limit (2147483648 bytes)' },
     }),
   },
@@ -70,7 +79,7 @@ export const initiateSchema = {
 
 const ChunkQuery = Type.Object({
   file_id: Uuid(),
-  chunk_id: Type.Integer({ minimum: 0, description: '0-based chunk number' }),
+  chunk_id: Position({ description: '0-based chunk number' }),
 });
 
 const ChunkHeaders = Type.Object(
@@ -101,12 +110,22 @@ const UrlIssued = Type.Object(
   { examples: [{ file_id: fileId, chunk_id: 1, status: 'awaiting_upload', upload_url: hubUrl(1), expires_at: '2026-11-24T13:00:00.000Z' }] },
 );
 
-const chunkProblems = problems([400, 401, 403, 404, 409, 413], {
+const tooManyChunks = {
+  error_code: 'TOO_MANY_CHUNK_UPLOADS',
+  detail: '8 chunks of this user are streaming through this server already; send this one when one of them is done',
+};
+
+const chunkProblems = problems([400, 401, 403, 404, 409, 413, 415, 429], {
   400: { error_code: 'CHUNK_CHECKSUM_MISMATCH', detail: 'chunk 1 of 2 was corrupted in transit: its SHA-256 is …' },
   403: { error_code: 'NOT_FILE_UPLOADER', detail: 'Only the uploader of a file may send its chunks or complete it' },
   404: { error_code: 'FILE_NOT_FOUND', detail: `File ${fileId} not found` },
   409: { error_code: 'FILE_ALREADY_COMPLETED', detail: `File ${fileId} upload already completed` },
   413: { error_code: 'CHUNK_TOO_LARGE', detail: 'chunk 1 of 2 must be exactly 4194304 bytes; more were sent' },
+  415: {
+    error_code: 'UNSUPPORTED_MEDIA_TYPE',
+    detail: 'Send the body as application/octet-stream, multipart/form-data, or application/json',
+  },
+  429: tooManyChunks,
 });
 
 export const uploadChunkSchema = {
@@ -135,7 +154,7 @@ export const signedChunkSchema = {
   description:
     'Needs no token: the signature authorizes this chunk until `expires`. The body is the raw chunk, any content type. ' +
     'With S3 storage the presigned URLs point at the object store instead.',
-  params: Type.Object({ file_id: Uuid(), chunk_id: Type.Integer({ minimum: 0 }) }),
+  params: Type.Object({ file_id: Uuid(), chunk_id: Position() }),
   querystring: Type.Object({
     expires: Type.Integer({ minimum: 0, description: 'Unix time (seconds)' }),
     signature: Type.String({ pattern: '^[0-9a-f]{64}$' }),
@@ -144,11 +163,12 @@ export const signedChunkSchema = {
   body: { content: { 'application/octet-stream': { schema: BINARY } } },
   response: {
     200: Uploaded,
-    ...problems([400, 403, 404, 409, 413], {
+    ...problems([400, 403, 404, 409, 413, 429], {
       403: { error_code: 'UPLOAD_URL_EXPIRED', detail: 'The upload URL has expired: ask for a new one' },
       404: { error_code: 'FILE_NOT_FOUND', detail: `File ${fileId} not found` },
       409: { error_code: 'FILE_ALREADY_COMPLETED', detail: `File ${fileId} upload already completed` },
       413: { error_code: 'CHUNK_TOO_LARGE', detail: 'chunk 0 of 2 must be exactly 8388608 bytes; more were sent' },
+      429: tooManyChunks,
     }),
   },
 };

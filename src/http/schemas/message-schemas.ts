@@ -2,7 +2,7 @@ import { Type } from 'typebox';
 import { ALL_CHANNELS } from '../../domain/channels.ts';
 import { DEFAULT_PRIORITY, MAX_TEXT_LENGTH, Priorities } from '../../domain/message.ts';
 import { DeliveryStatuses, MessageStatuses } from '../../domain/message-status.ts';
-import { badId, PageLimit, problems, Timestamp, Uuid } from './common.ts';
+import { badId, PageLimit, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const example = {
   message_id: '0d9c8b7a-6f5e-4d3c-8b2a-190f8e7d6c5b',
@@ -109,11 +109,11 @@ const messageExample = {
   created_at: '2026-11-24T12:00:00.000Z',
 };
 
-const Seq = (description: string) => Type.Optional(Type.Integer({ minimum: 0, description }));
+const Seq = (description: string) => Type.Optional(Position({ description }));
 
 export const ListMessagesQuery = Type.Object({
   limit: PageLimit,
-  offset: Type.Optional(Type.Integer({ minimum: 0, description: 'Skip this many messages (offset paging, with total)' })),
+  offset: Type.Optional(Position({ description: 'Skip this many messages (offset paging, with total)' })),
   after_seq: Seq('Cursor paging: the messages after this seq, oldest first'),
   before_seq: Seq('Cursor paging: the messages just before this seq (scrolling back), oldest first'),
 });

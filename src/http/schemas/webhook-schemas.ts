@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { HubEventTypes } from '../../domain/hub-events.ts';
 import { MAX_WEBHOOKS_PER_USER, WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhooks.ts';
-import { badId, PageLimit, problems, Timestamp, Uuid } from './common.ts';
+import { badId, PageLimit, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const EXAMPLE_WEBHOOK = {
   webhook_id: '7b6a5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d',
@@ -123,7 +123,7 @@ export const listDeadLettersSchema = {
   params: WebhookParams,
   querystring: Type.Object({
     limit: PageLimit,
-    after: Type.Optional(Type.Integer({ minimum: 0, default: 0, description: 'next_after of the previous page' })),
+    after: Type.Optional(Position({ default: 0, description: 'next_after of the previous page' })),
   }),
   response: {
     200: Type.Object(

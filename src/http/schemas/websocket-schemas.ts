@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { problems } from './common.ts';
+import { Position, problems } from './common.ts';
 
 export const websocketSchema = {
   tags: ['events'],
@@ -14,7 +14,7 @@ export const websocketSchema = {
   security: [{ bearer: [] }],
   querystring: Type.Object({
     token: Type.Optional(Type.String({ description: 'The access token, for clients that cannot set headers' })),
-    last_event_id: Type.Optional(Type.Integer({ minimum: 0, description: 'The id of the last event this client saw' })),
+    last_event_id: Type.Optional(Position({ description: 'The id of the last event this client saw' })),
   }),
   response: {
     ...problems([400, 401], {
