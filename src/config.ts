@@ -73,6 +73,8 @@ export interface Config {
   circuitBreaker: { threshold: number; cooldownMs: number };
   /** Per channel, the secret its inbound webhooks are signed with. */
   channelWebhookSecrets: Record<string, string>;
+  /** How far from now an inbound webhook's signed timestamp may be: the window a captured request could be replayed in. */
+  channelWebhookToleranceSeconds: number;
   mockReadAfterMs: Record<string, number>;
   storage: StorageConfig;
   /** Bytes per upload chunk (the last one is smaller). */
@@ -150,6 +152,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     mockLatencyMs: perChannel(env, 'CHAT4ALL_MOCK_LATENCY_MS', 60_000, '20'),
     channels: registeredChannels(list(env, 'CHAT4ALL_CHANNELS', ['whatsapp', 'instagram'])),
     channelWebhookSecrets: perChannelText(env, 'CHAT4ALL_CHANNEL_SECRETS'),
+    channelWebhookToleranceSeconds: integer(env, 'CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS', 300, 1, 24 * 3600),
     connectorRetry: {
       maxAttempts: integer(env, 'CHAT4ALL_CONNECTOR_MAX_ATTEMPTS', 5, 1, 100),
       baseDelayMs: integer(env, 'CHAT4ALL_CONNECTOR_BACKOFF_MS', 100, 0, 60_000),

@@ -125,6 +125,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     deliveredAfterMs: config.mockDeliveredAfterMs,
     readAfterMs: config.mockReadAfterMs,
     webhookSecrets: config.channelWebhookSecrets,
+    webhookToleranceSeconds: config.channelWebhookToleranceSeconds,
   };
   const channels = createChannels(config.channels, simulation, {
     report: (channel, reports) => channelEvents.record(channel, reports),

@@ -19,6 +19,7 @@ export interface SimulationSettings {
   readAfterMs: Record<string, number>;
   /** Inbound webhook secrets; a channel without one takes no inbound webhooks. */
   webhookSecrets: Record<string, string>;
+  webhookToleranceSeconds: number;
 }
 
 /** The enabled channels (registered names, checked by the config), in the order given. */
@@ -32,6 +33,7 @@ export function createChannels(enabled: readonly string[], settings: SimulationS
         readAfterMs: settings.readAfterMs[name],
         ...sinks,
         webhookSecret: settings.webhookSecrets[name],
+        webhookToleranceSeconds: settings.webhookToleranceSeconds,
       };
       return [name, factories[name]!(options)] as const;
     }),

@@ -36,6 +36,8 @@ export interface SimulatedChannelOptions extends ProviderSinks {
   readAfterMs: number | undefined;
   /** The secret inbound webhooks are signed with; none = inbound webhooks off. */
   webhookSecret: string | undefined;
+  /** How far an inbound webhook's signed timestamp may be from now. */
+  webhookToleranceSeconds: number;
   random?: () => number;
 }
 
@@ -48,7 +50,7 @@ const REPORT_RETRIES_MS = [50, 100, 200, 500, 1_000, 2_000, 5_000, 10_000, 20_00
  * waiting when the process stops is lost, as a real provider's would not be.
  */
 export function simulatedChannel(name: string, displayName: string, options: SimulatedChannelOptions): ChannelConnector {
-  const { failureRate, latencyMs, deliveredAfterMs, readAfterMs, report, print, webhookSecret, random = Math.random } = options;
+  const { failureRate, latencyMs, deliveredAfterMs, readAfterMs, report, print, webhookSecret, webhookToleranceSeconds, random = Math.random } = options;
 
   const later = (delayMs: number, status: ChannelStatusReport['status'], providerMessageId: string) => {
     const deliver = async (attempt: number): Promise<void> => {
@@ -81,7 +83,7 @@ export function simulatedChannel(name: string, displayName: string, options: Sim
     sendFile: handOver,
     handleWebhook(request) {
       if (webhookSecret === undefined) throw new ChannelSignatureError(`${displayName} inbound webhooks are not configured`);
-      return readSimulatedWebhook(webhookSecret, request);
+      return readSimulatedWebhook(webhookSecret, webhookToleranceSeconds, request);
     },
   };
 }

@@ -9,27 +9,44 @@ import {
   type InboundChannelMessage,
 } from '../ports/channel-connector.ts';
 
-/** The header carrying `sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>`, as Meta's does. */
+/** The header carrying `sha256=<hex HMAC-SHA256 of "<timestamp>.<raw body>" with the channel's secret>`. */
 export const SIGNATURE_HEADER = 'x-chat4all-signature';
+/** The signing time in Unix seconds: signed with the body, so a captured request cannot be replayed later. */
+export const TIMESTAMP_HEADER = 'x-chat4all-timestamp';
 
-export function signSimulatedWebhook(secret: string, rawBody: Buffer | string): string {
-  return `sha256=${createHmac('sha256', secret).update(rawBody).digest('hex')}`;
+export function signSimulatedWebhook(secret: string, timestamp: string, rawBody: Buffer | string): string {
+  return `sha256=${createHmac('sha256', secret).update(`${timestamp}.`).update(rawBody).digest('hex')}`;
 }
 
 const STATUSES = ['delivered', 'read', 'failed'] as const;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const MAX_ITEMS = 1_000;
+const UNIX_SECONDS = /^\d{1,12}$/;
 
 /**
  * The simulated channels' webhook: `{"statuses": [{provider_message_id, status, timestamp?, reason?}],
- * "messages": [{id, from, to? | conversation_id?, text, timestamp?}]}`, signed in SIGNATURE_HEADER.
+ * "messages": [{id, from, to? | conversation_id?, text, timestamp?}]}`, signed in SIGNATURE_HEADER together with
+ * TIMESTAMP_HEADER, which must be within `toleranceSeconds` of the hub's clock either way (Standard Webhooks' scheme).
  */
-export function readSimulatedWebhook(secret: string, request: ChannelWebhookRequest): ChannelWebhookBatch {
+export function readSimulatedWebhook(
+  secret: string,
+  toleranceSeconds: number,
+  request: ChannelWebhookRequest,
+  nowMs = Date.now(),
+): ChannelWebhookBatch {
+  const timestamp = request.headers[TIMESTAMP_HEADER];
+  if (typeof timestamp !== 'string' || !UNIX_SECONDS.test(timestamp)) {
+    throw new ChannelSignatureError(`${TIMESTAMP_HEADER} must be the signing time in Unix seconds`);
+  }
   const given = request.headers[SIGNATURE_HEADER];
-  const expected = Buffer.from(signSimulatedWebhook(secret, request.rawBody));
+  const expected = Buffer.from(signSimulatedWebhook(secret, timestamp, request.rawBody));
   const actual = Buffer.from(typeof given === 'string' ? given : '');
   if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-    throw new ChannelSignatureError(`${SIGNATURE_HEADER} does not match the body signed with the channel's secret`);
+    throw new ChannelSignatureError(`${SIGNATURE_HEADER} does not match the timestamp and body signed with the channel's secret`);
+  }
+  const skewSeconds = Math.abs(Math.floor(nowMs / 1000) - Number(timestamp));
+  if (skewSeconds > toleranceSeconds) {
+    throw new ChannelSignatureError(`${TIMESTAMP_HEADER} is ${skewSeconds} s from the hub's clock, outside the ${toleranceSeconds} s replay window`);
   }
   let body: unknown;
   try {

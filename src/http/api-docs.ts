@@ -27,7 +27,8 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
             type: 'apiKey',
             in: 'header',
             name: 'X-Chat4All-Signature',
-            description: "Channel providers sign their webhooks: sha256=<hex HMAC-SHA256 of the raw body with the channel's secret>",
+            description:
+              "Channel providers sign their webhooks: sha256=<hex HMAC-SHA256 of \"<X-Chat4All-Timestamp>.<raw body>\" with the channel's secret>",
           },
         },
       },

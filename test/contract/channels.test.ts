@@ -3,7 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
-import { postChannelWebhook } from '../support/channel-webhook.ts';
+import { postChannelWebhook, unixSeconds } from '../support/channel-webhook.ts';
 import { HubProcess } from '../support/hub-process.ts';
 import { testModes } from '../support/test-modes.ts';
 
@@ -115,6 +115,32 @@ for (const mode of testModes) describe(`inbound channel webhooks [${mode}]`, () 
   it('refuses an unsigned or wrongly signed webhook with 401', async () => {
     assertProblem(await postChannelWebhook(client, 'whatsapp', { statuses: [] }, null), 401, 'CHANNEL_SIGNATURE_INVALID');
     assertProblem(await postChannelWebhook(client, 'whatsapp', { statuses: [] }, 'wrong-secret'), 401, 'CHANNEL_SIGNATURE_INVALID');
+  });
+
+  it('accepts a webhook whose signature covers its current timestamp', async () => {
+    const response = await postChannelWebhook(client, 'whatsapp', { statuses: [] }, SECRETS.whatsapp, { sent: unixSeconds() });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+  });
+
+  it('refuses a correctly signed webhook replayed 10 minutes later with 401, naming the replay window', async () => {
+    const replayed = await postChannelWebhook(client, 'whatsapp', { statuses: [] }, SECRETS.whatsapp, { sent: unixSeconds(10 * 60_000) });
+    assertProblem(replayed, 401, 'CHANNEL_SIGNATURE_INVALID');
+    assert.match(replayed.body.detail, /replay window/);
+  });
+
+  it('refuses with 401 a webhook whose timestamp is not the one its signature covers', async () => {
+    const old = unixSeconds(10 * 60_000);
+    const tampered = await postChannelWebhook(client, 'whatsapp', { statuses: [] }, SECRETS.whatsapp, { sent: unixSeconds(), signed: old });
+    assertProblem(tampered, 401, 'CHANNEL_SIGNATURE_INVALID');
+    assert.match(tampered.body.detail, /timestamp and body/);
+  });
+
+  it('refuses with 401 a webhook without a timestamp or with one that is not Unix seconds', async () => {
+    for (const sent of [null, '', '2026-12-03T15:00:00Z', '-1', '1e9']) {
+      const response = await postChannelWebhook(client, 'whatsapp', { statuses: [] }, SECRETS.whatsapp, { sent });
+      assertProblem(response, 401, 'CHANNEL_SIGNATURE_INVALID');
+      assert.match(response.body.detail, /x-chat4all-timestamp must be/, String(sent));
+    }
   });
 
   it('answers 404 for an unknown channel', async () => {

@@ -431,3 +431,14 @@ describe('loadConfig: the public address', () => {
     it(`refuses TRUST_PROXY=${value}`, () => assertConfigError({ TRUST_PROXY: value }, 'TRUST_PROXY'));
   }
 });
+
+describe('loadConfig: the inbound webhook replay window', () => {
+  it('takes inbound webhooks signed up to 5 minutes from now by default', () => {
+    assert.equal(loadConfig({}).channelWebhookToleranceSeconds, 300);
+  });
+
+  it('reads CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS, and refuses 0', () => {
+    assert.equal(loadConfig({ CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS: '60' }).channelWebhookToleranceSeconds, 60);
+    assertConfigError({ CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS: '0' }, 'CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS');
+  });
+});

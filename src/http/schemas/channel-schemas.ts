@@ -8,7 +8,9 @@ export const channelWebhookSchema = {
     'Called by the channel provider, not by users: no bearer token; the body is signed with the channel secret ' +
     '(CHAT4ALL_CHANNEL_SECRETS). The simulated channels take `{"statuses": [{provider_message_id, status: ' +
     'delivered|read|failed, timestamp?, reason?}], "messages": [{id, from, to | conversation_id, text, timestamp?}]}` ' +
-    'signed as `X-Chat4All-Signature: sha256=<hex HMAC-SHA256 of the raw body>`.',
+    'signed as `X-Chat4All-Timestamp: <Unix seconds>` and `X-Chat4All-Signature: sha256=<hex HMAC-SHA256 of ' +
+    '"<timestamp>.<raw body>">`; a timestamp further than CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS (300) from now ' +
+    'is refused as a replay (401).',
   security: [{ channelSignature: [] }],
   params: Type.Object({ channel: Type.String({ minLength: 1, maxLength: 64 }) }),
   response: {
@@ -44,7 +46,7 @@ export const channelWebhookSchema = {
       },
     ),
     ...problems([400, 401, 404, 413], {
-      401: { error_code: 'CHANNEL_SIGNATURE_INVALID', detail: "x-chat4all-signature does not match the body signed with the channel's secret" },
+      401: { error_code: 'CHANNEL_SIGNATURE_INVALID', detail: "x-chat4all-signature does not match the timestamp and body signed with the channel's secret" },
       404: { error_code: 'CHANNEL_NOT_FOUND', detail: 'No channel named "sms"' },
       413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 1 MiB' },
     }),
