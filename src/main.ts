@@ -115,6 +115,8 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   // Unset, the secret is 32 random bytes generated once and shared through the database by every process on it.
   const secret = config.tokenSecret ?? (await store.settings.getOrInit('token_secret', randomBytes(32).toString('base64url')));
   const previousSecrets = config.tokenPreviousSecrets;
+  // Not derived from the token secret: rotating that must not rename inbound messages a provider may still retry.
+  const inboundIdKey = await store.settings.getOrInit('inbound_message_id_key', randomBytes(32).toString('base64url'));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
@@ -154,6 +156,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
       conversationStore: store.conversations,
       conversations,
       sendMessage,
+      inboundIdKey,
     }),
     wsHeartbeatMs: config.wsHeartbeatMs,
     fileUploads: new FileUploads(store.files, storage, new ChunkUrlSigner(secret, previousSecrets), {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac } from 'node:crypto';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 import { DEFAULT_PRIORITY } from '../domain/message.ts';
 import {
@@ -32,6 +32,8 @@ export interface InboundDependencies {
   conversationStore: ConversationStore;
   conversations: Conversations;
   sendMessage: SendMessage;
+  /** The hub's own key naming inbound messages (inboundMessageId); the same in every process and never rotated. */
+  inboundIdKey: string;
 }
 
 /**
@@ -96,7 +98,7 @@ export class ReceiveChannelWebhook {
     const others = conversation.members.filter((member) => member !== sender);
     const linked = await identities.channelsOf(others);
     const channels = [...new Set(others.flatMap((member) => linked.get(member) ?? [channel]))];
-    const messageId = inboundMessageId(channel, inbound.externalId);
+    const messageId = inboundMessageId(this.#deps.inboundIdKey, channel, inbound.externalId);
     const { message, replayed } = await sendMessage.send(sender, {
       messageId,
       conversationId,
@@ -110,9 +112,13 @@ export class ReceiveChannelWebhook {
   }
 }
 
-/** A hub message id named by the channel's own id, so the provider retrying its webhook makes one message. */
-export function inboundMessageId(channel: string, externalId: string): string {
-  const hex = createHash('sha256').update(`${channel}\u0000${externalId}`).digest('hex');
+/**
+ * A hub message id named by the channel's own id, so the provider retrying its webhook makes one message. Keyed
+ * with a secret of the hub's: an id anyone could compute would let a user send a message with it first, and the
+ * real inbound message would then be refused as an id reused for other content.
+ */
+export function inboundMessageId(key: string, channel: string, externalId: string): string {
+  const hex = createHmac('sha256', key).update(`${channel}\u0000${externalId}`).digest('hex');
   // Shaped as a UUID of version 8 (custom), variant 10.
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }

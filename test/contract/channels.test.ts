@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
@@ -214,6 +214,23 @@ for (const mode of testModes) describe(`inbound channel webhooks [${mode}]`, () 
     assert.equal(again.body.messages[0].message_id, outcome.message_id);
     const listed = await bob.get(`/v1/conversations/${conversation}/messages`);
     assert.equal(listed.body.total, 1, 'a webhook delivered twice makes one message');
+  });
+
+  it('accepts and delivers an inbound message whose formerly predictable id a user sent a message with first', async () => {
+    const conversation = await alice.createConversation('private', [alice.userId, bob.userId]);
+    const externalId = `wamid.${randomUUID()}`;
+    // The id this inbound message had when ids were a plain hash of the channel and its id: anyone could compute it.
+    const hex = createHash('sha256').update(`whatsapp\u0000${externalId}`).digest('hex');
+    const guessed = `${hex.slice(0, 8)}-${hex.slice(8, 12)}-8${hex.slice(13, 16)}-${((parseInt(hex[16]!, 16) & 0x3) | 0x8).toString(16)}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+    const squat = await carol.post('/v1/messages', carol.textMessage(await carol.createConversation('private', [carol.userId, bob.userId]), { message_id: guessed }));
+    assert.equal(squat.status, 200, JSON.stringify(squat.body));
+
+    const inbound = { messages: [{ id: externalId, from: '+5511911110001', conversation_id: conversation, text: 'mine' }] };
+    const [outcome] = (await postChannelWebhook(client, 'whatsapp', inbound, SECRETS.whatsapp)).body.messages;
+    assert.equal(outcome.status, 'accepted', JSON.stringify(outcome));
+    assert.notEqual(outcome.message_id, guessed);
+    await waitFor(async () => (await message(bob, outcome.message_id)).status === 'delivered', { what: 'the inbound message delivered' });
+    assert.deepEqual((await message(bob, outcome.message_id)).payload, { type: 'text', text: 'mine' });
   });
 
   it('names the conversation of an inbound message in lower case, whatever case the channel sent its id in', async () => {
