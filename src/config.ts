@@ -1,5 +1,7 @@
 import { isIP } from 'node:net';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
+import type { HashingLimits } from './app/hashing-queue.ts';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
 import type { UploadQuota } from './domain/upload-quota.ts';
@@ -87,6 +89,8 @@ export interface Config {
   uploadQuota: UploadQuota;
   /** Chunk bodies an API process streams at once, per user and in all. */
   chunkConcurrency: { perUser: number; total: number };
+  /** Login hashes an API process runs at once, and how many more wait; a login beyond them is refused (503). */
+  loginHashing: HashingLimits;
   /** What the V8 flags of the API and of the embedded database favour (runtime-flags.ts). */
   tuneFor: Tuning;
   /** Settings that work but should not (weak secrets outside production), for the start-up output. */
@@ -177,6 +181,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     chunkConcurrency: {
       perUser: integer(env, 'CHAT4ALL_USER_CHUNK_UPLOADS', 8, 1, 1_000),
       total: integer(env, 'CHAT4ALL_CHUNK_UPLOADS', 32, 1, 10_000),
+    },
+    loginHashing: {
+      // One core is left to the requests in flight: on 2 cores, libuv's 4 threads all hashing would starve them.
+      running: integer(env, 'CHAT4ALL_LOGIN_HASHES', Math.max(1, availableParallelism() - 1), 1, 1_024),
+      waiting: integer(env, 'CHAT4ALL_LOGIN_HASH_QUEUE', 16, 0, 100_000),
     },
     tuneFor: runtimeSettings(env).tuneFor,
     warnings,

@@ -25,6 +25,7 @@ import { DisableDemoUsers } from './app/disable-demo-users.ts';
 import { FileAvailability } from './app/file-availability.ts';
 import { FileDownloads } from './app/file-downloads.ts';
 import { FileUploads } from './app/file-uploads.ts';
+import { HashingQueue } from './app/hashing-queue.ts';
 import { Conversations } from './app/conversations.ts';
 import { Identities } from './app/identities.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
@@ -140,7 +141,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const webhookDestinations = new WebhookDestinationPolicy(new SystemHostResolver(), { allowNonPublic: config.webhookAllowPrivateAddresses });
 
   const httpServices: Omit<HttpServices, 'liveEvents'> = {
-    authenticate: new Authenticate(store.users, hasher, tokens),
+    authenticate: new Authenticate(store.users, new HashingQueue(hasher, config.loginHashing), tokens),
     tokens,
     directory: new UserDirectory(store.users),
     conversations,

@@ -42,6 +42,7 @@ export const ErrorCodes = {
   UPLOAD_LIMIT_REACHED: 'UPLOAD_LIMIT_REACHED',
   STORAGE_QUOTA_EXCEEDED: 'STORAGE_QUOTA_EXCEEDED',
   TOO_MANY_CHUNK_UPLOADS: 'TOO_MANY_CHUNK_UPLOADS',
+  LOGIN_BUSY: 'LOGIN_BUSY',
 } as const;
 
 export type ErrorCode = (typeof ErrorCodes)[keyof typeof ErrorCodes];

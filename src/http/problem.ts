@@ -43,6 +43,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.UPLOAD_LIMIT_REACHED]: 409,
   [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
   [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
+  [ErrorCodes.LOGIN_BUSY]: 503,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */
@@ -104,12 +105,15 @@ export function problem(
   };
 }
 
-/** A chunk refused for want of a slot can come back as soon as one is free: chunks take seconds. */
+/** A chunk or login refused for want of a slot can come back as soon as one is free: they take seconds at most. */
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 401) reply.header('www-authenticate', 'Bearer');
-  if (body.status === 429) reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+  // A 503 for an unreachable dependency has set its own, longer, Retry-After.
+  if ((body.status === 429 || body.status === 503) && !reply.hasHeader('retry-after')) {
+    reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+  }
   return reply.code(body.status).type('application/problem+json').send({ ...body, instance: reply.request.url });
 }
 

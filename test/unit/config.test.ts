@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { ConfigError, loadConfig } from '../../src/config.ts';
@@ -403,6 +404,23 @@ describe('loadConfig: bcrypt cost', () => {
 
   it('takes BCRYPT_ROUNDS=4 outside production (tests)', () => {
     assert.equal(loadConfig({ BCRYPT_ROUNDS: '4' }).bcryptRounds, 4);
+  });
+});
+
+describe('loadConfig: the login hashing queue', () => {
+  it('runs one login check per core but one, at least one, with 16 waiting by default', () => {
+    const { running, waiting } = loadConfig({}).loginHashing;
+    assert.equal(running, Math.max(1, availableParallelism() - 1));
+    assert.equal(waiting, 16);
+  });
+
+  it('reads CHAT4ALL_LOGIN_HASHES and CHAT4ALL_LOGIN_HASH_QUEUE, where no waiting room is allowed', () => {
+    const config = loadConfig({ CHAT4ALL_LOGIN_HASHES: '4', CHAT4ALL_LOGIN_HASH_QUEUE: '0' });
+    assert.deepEqual(config.loginHashing, { running: 4, waiting: 0 });
+  });
+
+  it('refuses CHAT4ALL_LOGIN_HASHES=0, which would refuse every login', () => {
+    assertConfigError({ CHAT4ALL_LOGIN_HASHES: '0' }, 'CHAT4ALL_LOGIN_HASHES');
   });
 });
 

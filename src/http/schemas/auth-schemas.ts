@@ -44,10 +44,11 @@ export const loginSchema = {
   body: LoginBody,
   response: {
     200: Session,
-    ...problems([400, 401, 413], {
+    ...problems([400, 401, 413, 503], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'password: is required', field_errors: { password: ['is required'] } },
       401: { error_code: 'INVALID_CREDENTIALS', detail: 'Invalid username or password' },
       413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 8 KiB' },
+      503: { error_code: 'LOGIN_BUSY', detail: 'Too many logins are being checked right now; retry in a moment' },
     }),
   },
 };
