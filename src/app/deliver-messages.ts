@@ -8,7 +8,7 @@ import type { HandOver, LedgerStore, PendingDelivery } from '../ports/ledger-sto
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { CircuitBreaker } from './circuit-breaker.ts';
 import { HandOverRecorder } from './hand-over-recorder.ts';
-import type { Rejection } from './unprocessable-records.ts';
+import { readableRecords, unknownHere, type Rejection } from './unprocessable-records.ts';
 
 /**
  * Hand-overs a connector may have under way or made and not recorded: what a crash makes it repeat at most (their
@@ -61,14 +61,9 @@ export class DeliverMessages {
 
   async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
     const { ledger, connector, onFailed } = this.#options;
-    const rejected: Rejection[] = [];
-    const dispatches: Array<{ record: ConsumedRecord; event: ChannelDispatchEvent }> = [];
-    for (const record of records) {
-      if (isChannelDispatchEvent(record.value)) dispatches.push({ record, event: record.value });
-      else rejected.push({ record, reason: 'not a channel dispatch record' });
-    }
+    const { readable: dispatches, rejected } = readableRecords(records, (value) => (isChannelDispatchEvent(value) ? value : undefined), 'channel dispatch');
     if (dispatches.length === 0) return rejected;
-    const events = new Map(dispatches.map(({ event }) => [event.message_id, event] as const));
+    const events = new Map(dispatches.map(({ value: event }) => [event.message_id, event] as const));
     const pending = await ledger.pendingDeliveries([...events.keys()], connector.name);
     // In batch order within a conversation, so each recipient gets its messages in order; conversations in parallel.
     const order = new Map([...events.keys()].map((id, i) => [id, i]));
@@ -95,8 +90,8 @@ export class DeliverMessages {
     for (const { messageId, recipientId, step } of recorded) {
       if (step.status === 'failed') onFailed(events.get(messageId)!, recipientId, step.reason ?? 'failed');
     }
-    for (const { record, event } of dispatches) {
-      if (unknown.has(event.message_id)) rejected.push({ record, reason: `message ${event.message_id} does not exist in this database` });
+    for (const { record, value: event } of dispatches) {
+      if (unknown.has(event.message_id)) rejected.push(unknownHere(record, 'message', event.message_id));
     }
     return rejected;
   }

@@ -2,7 +2,7 @@ import { eventsOfRecord, HubEventTypes, type HubEvent, type HubEventsRecord } fr
 import { isUuid } from '../domain/message-events.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
 import type { UserEventStore } from '../ports/user-event-store.ts';
-import type { Rejection } from './unprocessable-records.ts';
+import { readableRecords, unknownHere, type Rejection } from './unprocessable-records.ts';
 
 /**
  * The notifier: stores each hub event once and appends it to the feed of every user in its audience. A
@@ -17,20 +17,19 @@ export class FanOutEvents {
   }
 
   async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
-    const rejected: Rejection[] = [];
-    const readable: Array<{ record: ConsumedRecord; events: HubEvent[] }> = [];
-    for (const record of records) {
-      const events = isEventsRecord(record.value) ? eventsOfRecord(record.value) : undefined;
-      if (events?.every(isHubEvent)) readable.push({ record, events });
-      else rejected.push({ record, reason: 'not a hub event record' });
-    }
-    const unknown = new Set(await this.#feeds.append(readable.flatMap(({ events }) => events)));
-    for (const { record, events } of readable) {
+    const { readable, rejected } = readableRecords(records, hubEventsOf, 'hub event');
+    const unknown = new Set(await this.#feeds.append(readable.flatMap(({ value: events }) => events)));
+    for (const { record, value: events } of readable) {
       const missing = events.find((event) => unknown.has(event.conversation_id));
-      if (missing) rejected.push({ record, reason: `conversation ${missing.conversation_id} does not exist in this database` });
+      if (missing) rejected.push(unknownHere(record, 'conversation', missing.conversation_id));
     }
     return rejected;
   }
+}
+
+function hubEventsOf(value: unknown): HubEvent[] | undefined {
+  const events = isEventsRecord(value) ? eventsOfRecord(value) : undefined;
+  return events?.every(isHubEvent) ? events : undefined;
 }
 
 function isEventsRecord(value: unknown): value is HubEventsRecord | HubEvent {

@@ -1,10 +1,10 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
 import type { MessageState, RouteLeg } from '../domain/ledger.ts';
-import { isMessageAcceptedEvent, isUuid, type ChannelDispatchEvent, type MessageAcceptedEvent } from '../domain/message-events.ts';
+import { isMessageAcceptedEvent, isUuid, type ChannelDispatchEvent } from '../domain/message-events.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { FileAvailability } from './file-availability.ts';
-import type { Rejection } from './unprocessable-records.ts';
+import { readableRecords, unknownHere, type Rejection } from './unprocessable-records.ts';
 
 /** What the router tells its operator about each message it routed. */
 export interface RouteReport {
@@ -34,23 +34,18 @@ export class RouteMessages {
   }
 
   async handle(records: readonly ConsumedRecord[]): Promise<Rejection[]> {
-    const rejected: Rejection[] = [];
-    const accepted: Array<{ record: ConsumedRecord; event: MessageAcceptedEvent }> = [];
-    for (const record of records) {
-      if (isMessageAcceptedEvent(record.value)) accepted.push({ record, event: record.value });
-      else rejected.push({ record, reason: 'not a message_processing record' });
-    }
+    const { readable: accepted, rejected } = readableRecords(records, (value) => (isMessageAcceptedEvent(value) ? value : undefined), 'message_processing');
     if (accepted.length === 0) return rejected;
-    const fileIds = accepted.flatMap(({ event }) => (event.payload?.type === 'file' && isUuid(event.payload.file_id) ? [event.payload.file_id] : []));
+    const fileIds = accepted.flatMap(({ value: event }) => (event.payload?.type === 'file' && isUuid(event.payload.file_id) ? [event.payload.file_id] : []));
     const unavailable = fileIds.length > 0 ? await this.#files.problems(fileIds) : new Map<string, string>();
     const routed: Array<{ message: MessageState; channels: string[]; fileProblem?: string }> = [];
     await this.#ledger.transaction(async (tx) => {
-      const ledger = await tx.load(accepted.map(({ event }) => event.message_id), { members: true });
+      const ledger = await tx.load(accepted.map(({ value: event }) => event.message_id), { members: true });
       const dispatches: BusRecord[] = [];
-      for (const { record, event } of accepted) {
+      for (const { record, value: event } of accepted) {
         const message = ledger.message(event.message_id);
         if (!message) {
-          rejected.push({ record, reason: `message ${event.message_id} does not exist in this database` });
+          rejected.push(unknownHere(record, 'message', event.message_id));
           continue;
         }
         const recipients = message.members!.filter((member) => member !== message.from);

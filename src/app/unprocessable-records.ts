@@ -10,6 +10,30 @@ export interface Rejection {
   reason: string;
 }
 
+/**
+ * Splits a consumed batch into the records a consumer can read (`read` returns what it reads of a value, undefined
+ * for a value of another shape) and rejections saying which kind of record was expected.
+ */
+export function readableRecords<T>(
+  records: readonly ConsumedRecord[],
+  read: (value: unknown) => T | undefined,
+  expected: string,
+): { readable: Array<{ record: ConsumedRecord; value: T }>; rejected: Rejection[] } {
+  const readable: Array<{ record: ConsumedRecord; value: T }> = [];
+  const rejected: Rejection[] = [];
+  for (const record of records) {
+    const value = read(record.value);
+    if (value === undefined) rejected.push({ record, reason: `not a ${expected} record` });
+    else readable.push({ record, value });
+  }
+  return { readable, rejected };
+}
+
+/** A record about something this database does not have: a bus that outlived its database holds such records. */
+export function unknownHere(record: ConsumedRecord, what: string, id: string): Rejection {
+  return { record, reason: `${what} ${id} does not exist in this database` };
+}
+
 /** A batch handler that may reject some records instead of failing the whole batch. */
 export type RejectingHandler = (records: ConsumedRecord[]) => Promise<Rejection[] | void>;
 
