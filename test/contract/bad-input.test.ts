@@ -473,4 +473,17 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
       assertClientError(await postRaw('/v1/conversations', raw));
     });
   });
+
+  describe('POST /v1/files/initiate and /v1/files/complete', () => {
+    // A raw body was handed to these JSON routes as the request stream, and validating it ran the hub out of memory.
+    for (const path of ['/v1/files/initiate', '/v1/files/complete']) {
+      for (const contentType of ['application/octet-stream', 'multipart/form-data; boundary=x']) {
+        it(`refuses a ${contentType.split(';')[0]} body to ${path} with 415, and keeps serving`, async () => {
+          const response = await postRaw(path, 'abc', { 'content-type': contentType });
+          assertProblem(response, 415, 'UNSUPPORTED_MEDIA_TYPE');
+          assert.equal((await alice.get('/v1/users/me')).status, 200);
+        });
+      }
+    }
+  });
 });

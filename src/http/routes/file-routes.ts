@@ -1,5 +1,5 @@
 import multipart from '@fastify/multipart';
-import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyPluginAsyncTypebox, TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { MIMEType } from 'node:util';
@@ -32,8 +32,24 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
   // Bodies here are chunks (raw or multipart) or JSON: Fastify's text/plain parser made a text/plain chunk look like
   // a request for an upload URL, answered 200 with its bytes dropped. Without it such a body is a 415.
   app.removeContentTypeParser('text/plain');
-  streamRawBodies(app, 'application/octet-stream');
-  await app.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
+  // Raw and multipart bodies are parsed for the chunk route alone: given to a JSON route, a request stream was
+  // validated as its body and the validator walked the socket's object graph until the process ran out of memory.
+  await app.register(async (plugin) => {
+    const chunks = plugin.withTypeProvider<TypeBoxTypeProvider>();
+    streamRawBodies(chunks, 'application/octet-stream');
+    await chunks.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
+    chunks.patch('/files/upload', { schema: uploadChunkSchema }, async (request) => {
+      const { file_id: fileId, chunk_id: chunkId } = request.query;
+      const caller = request.caller.userId;
+      if (!request.isMultipart() && !(request.body instanceof Readable)) {
+        const { url, expiresAt } = await fileUploads.uploadUrl(caller, fileId, chunkId);
+        return { file_id: fileId, chunk_id: chunkId, status: 'awaiting_upload' as const, upload_url: publicUrl(request, url), expires_at: expiresAt.toISOString() };
+      }
+      const body = request.isMultipart() ? await multipartChunk(request) : rawChunk(request);
+      const next = await fileUploads.uploadChunk(caller, fileId, chunkId, body);
+      return uploadedJson(next && publicUrl(request, next.url), fileId, chunkId);
+    });
+  });
 
   app.post('/files/initiate', { schema: initiateSchema }, async (request, reply) => {
     const { filename, file_size, content_type, checksum_sha256 } = request.body;
@@ -50,18 +66,6 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
       total_chunks: totalChunks(file),
       expires_at: upload.expiresAt.toISOString(),
     });
-  });
-
-  app.patch('/files/upload', { schema: uploadChunkSchema }, async (request) => {
-    const { file_id: fileId, chunk_id: chunkId } = request.query;
-    const caller = request.caller.userId;
-    if (!request.isMultipart() && !(request.body instanceof Readable)) {
-      const { url, expiresAt } = await fileUploads.uploadUrl(caller, fileId, chunkId);
-      return { file_id: fileId, chunk_id: chunkId, status: 'awaiting_upload' as const, upload_url: publicUrl(request, url), expires_at: expiresAt.toISOString() };
-    }
-    const body = request.isMultipart() ? await multipartChunk(request) : rawChunk(request);
-    const next = await fileUploads.uploadChunk(caller, fileId, chunkId, body);
-    return uploadedJson(next && publicUrl(request, next.url), fileId, chunkId);
   });
 
   app.get('/files/:file_id', { schema: fileStatusSchema }, async (request) =>
