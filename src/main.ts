@@ -208,14 +208,18 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     if (!plugin) throw new Error(`unknown channel "${channel}"; registered channels: ${channelNames.join(', ')}`);
     const { log: roleLog, ...bus } = consumer('connector');
     const channelLog = roleLog.child({ channel });
-    const deliver = new DeliverMessages({
-      ledger: store.ledger,
-      connector: plugin,
+    const calls = {
       retry: config.connectorRetry,
       breaker: new CircuitBreaker({
         ...config.circuitBreaker,
         onOpen: (cooldownMs) => channelLog.warn({ cooldownMs }, `${plugin.displayName} keeps failing: circuit open, pausing sends`),
       }),
+      displayName: plugin.displayName,
+    };
+    const deliver = new DeliverMessages({
+      ledger: store.ledger,
+      connector: plugin,
+      calls,
       onFailed: (event, recipientId, reason) => channelLog.warn({ message_id: event.message_id, recipient_id: recipientId, reason }, 'delivery failed'),
     });
     return startConnector({ ...bus, channel, displayName: plugin.displayName, deliver, log: channelLog });
