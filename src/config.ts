@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { HashingLimits } from './app/hashing-queue.ts';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
+import type { ClaimPolicy } from './domain/identity-claims.ts';
 import type { UploadQuota } from './domain/upload-quota.ts';
 import { secretWeakness } from './domain/secret-rules.ts';
 
@@ -78,6 +79,8 @@ export interface Config {
   /** How far from now an inbound webhook's signed timestamp may be: the window a captured request could be replayed in. */
   channelWebhookToleranceSeconds: number;
   mockReadAfterMs: Record<string, number>;
+  /** How the codes that prove a user owns a channel address behave. */
+  identityClaims: ClaimPolicy;
   storage: StorageConfig;
   /** Bytes per upload chunk (the last one is smaller). */
   fileChunkSize: number;
@@ -168,6 +171,11 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     },
     mockDeliveredAfterMs: perChannel(env, 'CHAT4ALL_MOCK_DELIVERED_AFTER_MS', 3_600_000, '500'),
     mockReadAfterMs: perChannel(env, 'CHAT4ALL_MOCK_READ_AFTER_MS', 3_600_000, '2000'),
+    identityClaims: {
+      codeTtlSeconds: integer(env, 'CHAT4ALL_IDENTITY_CODE_TTL_SECONDS', 600, 1, 24 * 3600),
+      maxAttempts: integer(env, 'CHAT4ALL_IDENTITY_CODE_ATTEMPTS', 5, 1, 20),
+      resendSeconds: integer(env, 'CHAT4ALL_IDENTITY_CODE_RESEND_SECONDS', 60, 0, 24 * 3600),
+    },
     storage: storage(env, dataDir),
     fileChunkSize: integer(env, 'CHAT4ALL_FILE_CHUNK_SIZE', 8 * 1024 * 1024, MIN_CHUNK_SIZE, MAX_CHUNK_SIZE),
     // S3 caps presigned URLs at 7 days.

@@ -36,6 +36,7 @@ import { RegisterUser } from './app/register-user.ts';
 import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
 import { RouteMessages } from './app/route-messages.ts';
 import { SendMessage } from './app/send-message.ts';
+import { SendVerificationCodes } from './app/send-verification-codes.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UnprocessableRecords, type RejectingHandler } from './app/unprocessable-records.ts';
 import { UserDirectory } from './app/user-directory.ts';
@@ -118,6 +119,8 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const previousSecrets = config.tokenPreviousSecrets;
   // Not derived from the token secret: rotating that must not rename inbound messages a provider may still retry.
   const inboundIdKey = await store.settings.getOrInit('inbound_message_id_key', randomBytes(32).toString('base64url'));
+  // Its own key too: rotating the token secret must not void the codes of claims under way.
+  const identityCodeKey = await store.settings.getOrInit('identity_code_key', randomBytes(32).toString('base64url'));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const conversations = new Conversations(store.conversations, store.users);
@@ -149,7 +152,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.ledger, conversations),
     webhooks: new Webhooks(store.webhooks, webhookDestinations),
-    identities: new Identities(store.identities, channelNames),
+    identities: new Identities(store.identities, channelNames, { policy: config.identityClaims, codeKey: identityCodeKey }),
     receiveChannelWebhook: new ReceiveChannelWebhook({
       channels,
       channelEvents,
@@ -208,17 +211,27 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     if (!plugin) throw new Error(`unknown channel "${channel}"; registered channels: ${channelNames.join(', ')}`);
     const { log: roleLog, ...bus } = consumer('connector');
     const channelLog = roleLog.child({ channel });
-    const deliver = new DeliverMessages({
-      ledger: store.ledger,
-      connector: plugin,
+    // Messages and verification codes go through one provider: one circuit breaker for both.
+    const calls = {
       retry: config.connectorRetry,
       breaker: new CircuitBreaker({
         ...config.circuitBreaker,
         onOpen: (cooldownMs) => channelLog.warn({ cooldownMs }, `${plugin.displayName} keeps failing: circuit open, pausing sends`),
       }),
+      displayName: plugin.displayName,
+    };
+    const deliver = new DeliverMessages({
+      ledger: store.ledger,
+      connector: plugin,
+      calls,
       onFailed: (event, recipientId, reason) => channelLog.warn({ message_id: event.message_id, recipient_id: recipientId, reason }, 'delivery failed'),
     });
-    return startConnector({ ...bus, channel, displayName: plugin.displayName, deliver, log: channelLog });
+    const sendCodes = new SendVerificationCodes({
+      connector: plugin,
+      calls,
+      onNotSent: (event, reason) => channelLog.warn({ user_id: event.user_id, reason }, 'verification code not sent'),
+    });
+    return startConnector({ ...bus, channel, displayName: plugin.displayName, deliver, sendCodes, log: channelLog });
   };
 
   const starters: Record<Exclude<RoleName, `connector:${string}`>, () => Promise<RunningRole>> = {

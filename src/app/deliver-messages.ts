@@ -1,12 +1,10 @@
-import { setTimeout as sleep } from 'node:timers/promises';
-import { backoffDelay } from '../domain/backoff.ts';
 import { deadLetterTopic, type DeadLetter } from '../domain/dead-letters.ts';
 import type { DeliveryStep } from '../domain/ledger.ts';
 import { isChannelDispatchEvent, type ChannelDispatchEvent } from '../domain/message-events.ts';
-import { DeliveryFailure, type ChannelConnector, type ChannelRecipient } from '../ports/channel-connector.ts';
+import type { ChannelConnector, ChannelRecipient } from '../ports/channel-connector.ts';
 import type { HandOver, LedgerStore, PendingDelivery } from '../ports/ledger-store.ts';
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
-import type { CircuitBreaker } from './circuit-breaker.ts';
+import { callChannel, type ChannelCalls } from './channel-calls.ts';
 import { HandOverRecorder } from './hand-over-recorder.ts';
 import { readableRecords, unknownHere, type Rejection } from './unprocessable-records.ts';
 
@@ -16,18 +14,11 @@ import { readableRecords, unknownHere, type Rejection } from './unprocessable-re
  */
 const UNRECORDED_HAND_OVERS = 16;
 
-export interface RetryPolicy {
-  /** Tries per delivery, the first included. */
-  maxAttempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
-
 export interface DeliverOptions {
   ledger: LedgerStore;
   connector: ChannelConnector;
-  retry: RetryPolicy;
-  breaker: CircuitBreaker;
+  /** How the channel is called: its retries and circuit breaker. */
+  calls: ChannelCalls;
   /** Told of each delivery that failed, once its failure is recorded. */
   onFailed: (event: ChannelDispatchEvent, recipientId: string, reason: string) => void;
 }
@@ -96,41 +87,26 @@ export class DeliverMessages {
     return rejected;
   }
 
-  /**
-   * Sends one delivery, retrying transient failures with backoff; while the circuit is open an attempt fails at once
-   * without calling the channel. The step is sent (or delivered, when the channel says so at once), or failed.
-   */
+  /** Sends one delivery (callChannel): the step is sent (or delivered, when the channel says so at once), or failed. */
   async #send(event: ChannelDispatchEvent, pending: PendingDelivery): Promise<Attempted> {
-    const { connector, retry, breaker } = this.#options;
+    const { connector } = this.#options;
     const recipient: ChannelRecipient = { userId: pending.recipientId, address: pending.address };
-    for (let attempt = 1; ; attempt++) {
-      let failure: DeliveryFailure;
-      if (breaker.isOpen) {
-        failure = new DeliveryFailure(`${connector.displayName} keeps failing: circuit open, not tried`);
-      } else {
-        try {
-          const receipt = event.payload.type === 'file' ? await connector.sendFile(event, recipient) : await connector.send(event, recipient);
-          breaker.succeeded();
-          const step: DeliveryStep = {
-            status: receipt.status,
-            sentToo: receipt.status === 'delivered',
-            providerMessageId: receipt.providerMessageId,
-            channelAt: new Date(),
-          };
-          return { event, pending, step };
-        } catch (error) {
-          // A plug-in that throws anything else is treated like a channel failing: retried, then failed.
-          failure = error instanceof DeliveryFailure ? error : new DeliveryFailure(`${connector.displayName} connector error: ${String(error)}`);
-          if (!failure.permanent) breaker.failed();
-        }
-      }
-      const exhausted = !failure.permanent && attempt >= retry.maxAttempts;
-      if (failure.permanent || exhausted) {
-        const reason = attempt > 1 ? `${failure.message} (after ${attempt} attempts)` : failure.message;
-        return { event, pending, step: { status: 'failed', reason, channelAt: new Date() }, ...(exhausted ? { exhausted: { attempts: attempt } } : {}) };
-      }
-      await sleep(backoffDelay(attempt, retry.baseDelayMs, retry.maxDelayMs));
+    const outcome = await callChannel(
+      () => (event.payload.type === 'file' ? connector.sendFile(event, recipient) : connector.send(event, recipient)),
+      this.#options.calls,
+    );
+    if (!outcome.ok) {
+      const step: DeliveryStep = { status: 'failed', reason: outcome.reason, channelAt: new Date() };
+      return { event, pending, step, ...(outcome.exhausted ? { exhausted: { attempts: outcome.attempts } } : {}) };
     }
+    const receipt = outcome.value;
+    const step: DeliveryStep = {
+      status: receipt.status,
+      sentToo: receipt.status === 'delivered',
+      providerMessageId: receipt.providerMessageId,
+      channelAt: new Date(),
+    };
+    return { event, pending, step };
   }
 }
 

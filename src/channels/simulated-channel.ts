@@ -25,6 +25,14 @@ export function deliveryLine(messageId: string, recipientId: string, displayName
   return `INFO: Mensagem ${messageId} enviada para o usuário ${recipientId} no ${displayName}`;
 }
 
+/**
+ * The simulated provider's text message with a verification code, in the delivery line's words and language: the
+ * line is what the address's owner would read on their phone.
+ */
+export function verificationCodeLine(code: string, address: string, displayName: string): string {
+  return `INFO: Código de verificação ${code} enviado para ${address} no ${displayName}`;
+}
+
 export interface SimulatedChannelOptions extends ProviderSinks {
   /** Probability in [0, 1] that a delivery fails. */
   failureRate: number;
@@ -61,13 +69,16 @@ export function simulatedChannel(name: string, displayName: string, options: Sim
     setTimeout(() => void deliver(0), delayMs).unref();
   };
 
+  /** A provider call: it takes its time, and fails as often as the simulation says. */
+  const call = async (what: string) => {
+    if (latencyMs > 0) await sleep(latencyMs);
+    if (failureRate > 0 && random() < failureRate) throw new DeliveryFailure(`${displayName} rejected the ${what} (simulated failure)`);
+  };
+
   // The hand-over is the line: written before the connector records it, as a real connector calls its provider
   // before recording the answer. A crash between the two sends it again (a second line), never loses it.
   const handOver = async (message: ChannelDispatchEvent, recipient: ChannelRecipient): Promise<SendReceipt> => {
-    if (latencyMs > 0) await sleep(latencyMs);
-    if (failureRate > 0 && random() < failureRate) {
-      throw new DeliveryFailure(`${displayName} rejected the message (simulated failure)`);
-    }
+    await call('message');
     print(deliveryLine(message.message_id, recipient.userId, displayName));
     const providerMessageId = `${name}-${randomUUID()}`;
     if (deliveredAfterMs > 0) later(deliveredAfterMs, 'delivered', providerMessageId);
@@ -81,6 +92,10 @@ export function simulatedChannel(name: string, displayName: string, options: Sim
     acceptsWebhooks: webhookSecret !== undefined,
     send: handOver,
     sendFile: handOver,
+    async sendVerificationCode(recipient, code) {
+      await call('verification code');
+      print(verificationCodeLine(code, recipient.address, displayName));
+    },
     handleWebhook(request) {
       if (webhookSecret === undefined) throw new ChannelSignatureError(`${displayName} inbound webhooks are not configured`);
       return readSimulatedWebhook(webhookSecret, webhookToleranceSeconds, request);

@@ -24,6 +24,10 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
   [ErrorCodes.IDENTITY_TAKEN]: 409,
   [ErrorCodes.IDENTITY_NOT_FOUND]: 404,
+  [ErrorCodes.IDENTITY_CLAIM_NOT_FOUND]: 404,
+  [ErrorCodes.IDENTITY_CODE_INVALID]: 400,
+  [ErrorCodes.IDENTITY_CODE_EXPIRED]: 410,
+  [ErrorCodes.IDENTITY_CODE_THROTTLED]: 429,
   [ErrorCodes.CHANNEL_NOT_FOUND]: 404,
   [ErrorCodes.CHANNEL_INBOUND_DISABLED]: 404,
   [ErrorCodes.CHANNEL_SIGNATURE_INVALID]: 401,
@@ -66,6 +70,7 @@ const titles: Record<number, string> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
   409: 'Conflict',
+  410: 'Gone',
   413: 'Content Too Large',
   415: 'Unsupported Media Type',
   416: 'Range Not Satisfiable',
@@ -105,14 +110,18 @@ export function problem(
   };
 }
 
-/** A chunk or login refused for want of a slot can come back as soon as one is free: they take seconds at most. */
+/**
+ * A chunk or login refused for want of a slot can come back as soon as one is free: they take seconds at most. A
+ * problem that knows how long to wait says so in `retry_after_seconds`.
+ */
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
   if (body.status === 401) reply.header('www-authenticate', 'Bearer');
   // A 503 for an unreachable dependency has set its own, longer, Retry-After.
   if ((body.status === 429 || body.status === 503) && !reply.hasHeader('retry-after')) {
-    reply.header('retry-after', String(BUSY_RETRY_AFTER_SECONDS));
+    const wait = typeof body.retry_after_seconds === 'number' ? body.retry_after_seconds : BUSY_RETRY_AFTER_SECONDS;
+    reply.header('retry-after', String(wait));
   }
   return reply.code(body.status).type('application/problem+json').send({ ...body, instance: reply.request.url });
 }

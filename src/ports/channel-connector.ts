@@ -80,6 +80,11 @@ export interface ChannelConnector {
   /** Hands one file message (payload type file) to one recipient; throws DeliveryFailure when it cannot. */
   sendFile(message: ChannelDispatchEvent, recipient: ChannelRecipient): Promise<SendReceipt>;
   /**
+   * Sends a verification code to an address a user claims (as a text message, say); throws DeliveryFailure when
+   * it cannot. The code proves the address is theirs when it comes back to the hub.
+   */
+  sendVerificationCode(recipient: ChannelRecipient, code: string): Promise<void>;
+  /**
    * Checks an inbound webhook's signature (throws ChannelSignatureError) and reads what it carries (throws a
    * validation DomainError for a body it cannot read).
    */

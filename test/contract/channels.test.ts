@@ -5,6 +5,7 @@ import { ApiClient, waitFor, type Session } from '../support/api-client.ts';
 import { assertProblem } from '../support/assertions.ts';
 import { postChannelWebhook, unixSeconds } from '../support/channel-webhook.ts';
 import { HubProcess } from '../support/hub-process.ts';
+import { linkVerified } from '../support/identities.ts';
 import { testModes } from '../support/test-modes.ts';
 
 const SECRETS = { whatsapp: 'whatsapp-secret', instagram: 'instagram-secret', telegram: 'telegram-secret' };
@@ -16,7 +17,8 @@ for (const mode of testModes) describe(`channel identities, default channels [${
   let bob: Session;
 
   before(async () => {
-    hub = await HubProcess.start({ mode });
+    // Claims follow each other at once here (proof-of-identity tests cover the resend interval).
+    hub = await HubProcess.start({ mode, env: { CHAT4ALL_IDENTITY_CODE_RESEND_SECONDS: '0' } });
     const client = new ApiClient(hub.url);
     [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
   });
@@ -24,20 +26,23 @@ for (const mode of testModes) describe(`channel identities, default channels [${
 
   const link = (session: Session, body: unknown) => session.post('/v1/users/me/identities', body);
 
-  it('links an address with 201, answers a repeat with 200, and lists it', async () => {
-    const first = await link(alice, { channel: 'whatsapp', address: '+5511900000001' });
-    assert.equal(first.status, 201, JSON.stringify(first.body));
-    assert.equal(first.body.user_id, alice.userId);
-    assert.equal((await link(alice, { channel: 'whatsapp', address: '+5511900000001' })).status, 200);
+  it('links an address verified with the code sent there, answers a repeat claim with 200 (nothing sent), and lists it', async () => {
+    const verified = await linkVerified(alice, hub, 'whatsapp', '+5511900000001');
+    assert.equal(verified.user_id, alice.userId);
+    const before = hub.output.length;
+    const again = await link(alice, { channel: 'whatsapp', address: '+5511900000001' });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.status, 'verified');
     const listed = await alice.get('/v1/users/me/identities');
-    assert.deepEqual(listed.body.identities.map((i: { channel: string; address: string }) => [i.channel, i.address]), [
-      ['whatsapp', '+5511900000001'],
+    assert.deepEqual(listed.body.identities.map((i: { channel: string; address: string; status: string }) => [i.channel, i.address, i.status]), [
+      ['whatsapp', '+5511900000001', 'verified'],
     ]);
+    assert.doesNotMatch(hub.output.slice(before), /Código de verificação/, 'no code for an address already verified');
   });
 
-  it('replaces the earlier address on the same channel', async () => {
-    await link(alice, { channel: 'instagram', address: '@alice.old' });
-    assert.equal((await link(alice, { channel: 'instagram', address: '@alice' })).status, 201);
+  it('replaces the earlier address on the same channel once the new one is verified', async () => {
+    await linkVerified(alice, hub, 'instagram', '@alice.old');
+    await linkVerified(alice, hub, 'instagram', '@alice');
     const listed = await alice.get('/v1/users/me/identities');
     const instagram = listed.body.identities.filter((i: { channel: string }) => i.channel === 'instagram');
     assert.deepEqual(instagram.map((i: { address: string }) => i.address), ['@alice']);
@@ -72,7 +77,7 @@ for (const mode of testModes) describe(`channel identities, default channels [${
   });
 
   it('unlinks with 204, then 404 IDENTITY_NOT_FOUND', async () => {
-    await link(bob, { channel: 'instagram', address: '@bob-temp' });
+    await linkVerified(bob, hub, 'instagram', '@bob-temp');
     assert.equal((await bob.client.request('DELETE', '/v1/users/me/identities/instagram', { token: bob.token })).status, 204);
     assertProblem(await bob.client.request('DELETE', '/v1/users/me/identities/instagram', { token: bob.token }), 404, 'IDENTITY_NOT_FOUND');
   });
@@ -93,9 +98,9 @@ for (const mode of testModes) describe(`inbound channel webhooks [${mode}]`, () 
     });
     client = new ApiClient(hub.url);
     [alice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
-    await alice.post('/v1/users/me/identities', { channel: 'whatsapp', address: '+5511911110001' });
-    await bob.post('/v1/users/me/identities', { channel: 'instagram', address: '@bob' });
-    await carol.post('/v1/users/me/identities', { channel: 'whatsapp', address: '+5511911110003' });
+    await linkVerified(alice, hub, 'whatsapp', '+5511911110001');
+    await linkVerified(bob, hub, 'instagram', '@bob');
+    await linkVerified(carol, hub, 'whatsapp', '+5511911110003');
   });
   after(() => hub.stop());
 

@@ -460,3 +460,17 @@ describe('loadConfig: the inbound webhook replay window', () => {
     assertConfigError({ CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS: '0' }, 'CHAT4ALL_CHANNEL_WEBHOOK_TOLERANCE_SECONDS');
   });
 });
+
+describe('loadConfig: identity verification codes', () => {
+  it('defaults to codes that hold 10 minutes, take 5 attempts and go out at most once a minute per user and channel', () => {
+    assert.deepEqual(loadConfig({}).identityClaims, { codeTtlSeconds: 600, maxAttempts: 5, resendSeconds: 60 });
+  });
+
+  it('reads the three settings, allows no resend interval, and refuses a TTL or attempts of 0', () => {
+    const env = { CHAT4ALL_IDENTITY_CODE_TTL_SECONDS: '120', CHAT4ALL_IDENTITY_CODE_ATTEMPTS: '3', CHAT4ALL_IDENTITY_CODE_RESEND_SECONDS: '0' };
+    assert.deepEqual(loadConfig(env).identityClaims, { codeTtlSeconds: 120, maxAttempts: 3, resendSeconds: 0 });
+    assertConfigError({ CHAT4ALL_IDENTITY_CODE_TTL_SECONDS: '0' }, 'CHAT4ALL_IDENTITY_CODE_TTL_SECONDS');
+    assertConfigError({ CHAT4ALL_IDENTITY_CODE_ATTEMPTS: '0' }, 'CHAT4ALL_IDENTITY_CODE_ATTEMPTS');
+    assertConfigError({ CHAT4ALL_IDENTITY_CODE_RESEND_SECONDS: 'soon' }, 'CHAT4ALL_IDENTITY_CODE_RESEND_SECONDS');
+  });
+});

@@ -1,13 +1,25 @@
-import { sql } from 'kysely';
-import type { ChannelIdentity, IdentityStore, LinkOutcome } from '../../ports/identity-store.ts';
+import { sql, type Transaction } from 'kysely';
+import type { IdentityClaim } from '../../domain/identity-claims.ts';
+import type { ChannelIdentity, ClaimDecision, ClaimScene, IdentityStore, SettleDecision, SettleScene } from '../../ports/identity-store.ts';
 import type { Db } from './sql-database.ts';
 import { isUniqueViolation } from './sql-errors.ts';
+import { appendRecords, type RecordAppender } from './records/record-appender.ts';
 
 interface IdentityRow {
   channel: string;
   address: string;
   user_id: string;
   created_at: Date | string;
+}
+
+interface ClaimRow {
+  user_id: string;
+  channel: string;
+  address: string;
+  code_hash: string;
+  attempts_left: number;
+  sent_at: Date | string;
+  expires_at: Date | string;
 }
 
 const toIdentity = (row: IdentityRow): ChannelIdentity => ({
@@ -17,30 +29,92 @@ const toIdentity = (row: IdentityRow): ChannelIdentity => ({
   createdAt: new Date(row.created_at),
 });
 
+const toClaim = (row: ClaimRow): IdentityClaim => ({
+  userId: row.user_id,
+  channel: row.channel,
+  address: row.address,
+  codeHash: row.code_hash,
+  attemptsLeft: row.attempts_left,
+  sentAt: new Date(row.sent_at),
+  expiresAt: new Date(row.expires_at),
+});
+
+/** Tries of a settle whose link lost a race to another user's: the next one sees that user as the owner. */
+const SETTLE_TRIES = 3;
+
 export class SqlIdentityStore implements IdentityStore {
   readonly #db: Db;
+  readonly #appender: RecordAppender;
 
-  constructor(db: Db) {
+  constructor(db: Db, appender: RecordAppender) {
     this.#db = db;
+    this.#appender = appender;
   }
 
-  async link(userId: string, channel: string, address: string): Promise<LinkOutcome> {
-    return this.#db.transaction().execute(async (trx) => {
-      const owner = await sql<{ user_id: string }>`
-        SELECT user_id FROM channel_identities WHERE channel = ${channel} AND address = ${address} FOR UPDATE`.execute(trx);
-      if (owner.rows[0] && owner.rows[0].user_id !== userId) return { kind: 'address_taken' } as const;
-      const replaced = await sql`
-        DELETE FROM channel_identities WHERE user_id = ${userId} AND channel = ${channel} AND address <> ${address}`.execute(trx);
-      const { rows } = await sql<IdentityRow>`
-        INSERT INTO channel_identities (channel, address, user_id) VALUES (${channel}, ${address}, ${userId})
-        ON CONFLICT (channel, address) DO UPDATE SET user_id = EXCLUDED.user_id
-        RETURNING channel, address, user_id, created_at`.execute(trx);
-      return { kind: 'linked', identity: toIdentity(rows[0]!), replaced: Number(replaced.numAffectedRows ?? 0) > 0 } as const;
-    }).catch((error: unknown) => {
-      // Two users racing for one address: the loser sees the unique violation.
-      if (isUniqueViolation(error)) return { kind: 'address_taken' } as const;
-      throw error;
+  /** The claimant's row is locked (not against the key share that references take), so their claims go in turn. */
+  async claim<T>(userId: string, channel: string, address: string, decide: (scene: ClaimScene) => ClaimDecision<T>): Promise<T> {
+    const { result, open } = await this.#db.transaction().execute(async (trx) => {
+      await sql`SELECT 1 FROM users WHERE id = ${userId} FOR NO KEY UPDATE`.execute(trx);
+      const { rows: linked } = await sql<IdentityRow>`
+        SELECT channel, address, user_id, created_at FROM channel_identities
+        WHERE channel = ${channel} AND address = ${address}`.execute(trx);
+      const { rows: previous } = await sql<ClaimRow>`
+        SELECT * FROM identity_claims WHERE user_id = ${userId} AND channel = ${channel}`.execute(trx);
+      const decision = decide({ linked: linked[0] && toIdentity(linked[0]), previous: previous[0] && toClaim(previous[0]) });
+      if (decision.open) {
+        const { claim, record } = decision.open;
+        await sql`
+          INSERT INTO identity_claims (user_id, channel, address, code_hash, attempts_left, sent_at, expires_at)
+          VALUES (${claim.userId}, ${claim.channel}, ${claim.address}, ${claim.codeHash}, ${claim.attemptsLeft}, ${claim.sentAt}, ${claim.expiresAt})
+          ON CONFLICT (user_id, channel) DO UPDATE SET address = EXCLUDED.address, code_hash = EXCLUDED.code_hash,
+            attempts_left = EXCLUDED.attempts_left, sent_at = EXCLUDED.sent_at, expires_at = EXCLUDED.expires_at`.execute(trx);
+        await appendRecords(trx, [record], this.#appender);
+      }
+      return decision;
     });
+    if (open) this.#appender.written([open.record.topic]);
+    return result;
+  }
+
+  async settle<T>(userId: string, channel: string, decide: (scene: SettleScene | undefined) => SettleDecision<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.#db.transaction().execute((trx) => this.#settleOnce(trx, userId, channel, decide));
+      } catch (error) {
+        // Another user's link of the same address committed first: settling again finds them its owner.
+        if (!isUniqueViolation(error) || attempt >= SETTLE_TRIES) throw error;
+      }
+    }
+  }
+
+  async #settleOnce<T>(
+    trx: Transaction<unknown>,
+    userId: string,
+    channel: string,
+    decide: (scene: SettleScene | undefined) => SettleDecision<T>,
+  ): Promise<T> {
+    const { rows } = await sql<ClaimRow>`
+      SELECT * FROM identity_claims WHERE user_id = ${userId} AND channel = ${channel} FOR UPDATE`.execute(trx);
+    const claim = rows[0] && toClaim(rows[0]);
+    let scene: SettleScene | undefined;
+    if (claim) {
+      const { rows: owners } = await sql<{ user_id: string }>`
+        SELECT user_id FROM channel_identities WHERE channel = ${channel} AND address = ${claim.address}`.execute(trx);
+      scene = { claim, owner: owners[0]?.user_id };
+    }
+    const { result, write } = decide(scene);
+    if (!claim || !write) return result;
+    await sql`UPDATE identity_claims SET attempts_left = ${write.attemptsLeft} WHERE user_id = ${userId} AND channel = ${channel}`.execute(trx);
+    if (write.link) {
+      await sql`DELETE FROM channel_identities WHERE user_id = ${userId} AND channel = ${channel}`.execute(trx);
+      await sql`INSERT INTO channel_identities (channel, address, user_id) VALUES (${channel}, ${claim.address}, ${userId})`.execute(trx);
+    }
+    return result;
+  }
+
+  async claimsOf(userId: string): Promise<IdentityClaim[]> {
+    const { rows } = await sql<ClaimRow>`SELECT * FROM identity_claims WHERE user_id = ${userId} ORDER BY channel`.execute(this.#db);
+    return rows.map(toClaim);
   }
 
   async list(userId: string): Promise<ChannelIdentity[]> {

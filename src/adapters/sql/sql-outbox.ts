@@ -7,7 +7,7 @@ import { PartitionLeases } from './partition-leases.ts';
 import { startPartitionLoop, type LoopSettings } from './partition-loop.ts';
 import type { Db, SqlDatabase } from './sql-database.ts';
 import { OUTBOX_CHANNEL } from './records/outbox-appender.ts';
-import { mustRun, recordsCte, type RecordAppender } from './records/record-appender.ts';
+import { appendRecords, type RecordAppender } from './records/record-appender.ts';
 
 export interface SqlOutboxOptions extends LoopSettings {
   partitions: number;
@@ -42,9 +42,7 @@ export class SqlOutbox implements Outbox {
   async append(records: readonly BusRecord[]): Promise<void> {
     if (records.length === 0) return;
     const { appender } = this.#options;
-    const appended = appender.append('records', 'records');
-    await sql`WITH ${recordsCte('records', records, appender)}, ${appended.ctes}
-              SELECT ${appended.mustRun ? mustRun(appended.mustRun) : sql`1`}`.execute(this.#db);
+    await appendRecords(this.#db, records, appender);
     appender.written(records.map((record) => record.topic));
   }
 

@@ -73,7 +73,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     settings: new SqlSettingsStore(db),
     userEvents: new SqlUserEventStore(database),
     files: new SqlFileCatalog(db),
-    identities: new SqlIdentityStore(db),
+    identities: new SqlIdentityStore(db, appender),
     webhooks: new SqlWebhookStore(db),
     webhookQueue: new SqlWebhookQueue(database),
     outbox: new SqlOutbox(database, {

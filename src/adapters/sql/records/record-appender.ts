@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql, type QueryExecutorProvider, type RawBuilder } from 'kysely';
 import { jsonOf, type BusRecord } from '../../../ports/message-bus.ts';
 
 /**
@@ -30,4 +30,14 @@ export function recordsCte(name: string, records: readonly BusRecord[], appender
     SELECT * FROM unnest(${records.map((r) => appender.partitionOf(r.key))}::int[], ${records.map((r) => r.topic)}::text[],
                          ${records.map((r) => r.key)}::text[], ${records.map((r) => jsonOf(r.value))}::jsonb[])
       WITH ORDINALITY AS r (partition, topic, key, value, position))`;
+}
+
+/**
+ * Appends `records` in one statement on `db`: a transaction's, to commit them with the state they announce. Tell the
+ * appender (written) once it committed.
+ */
+export async function appendRecords(db: QueryExecutorProvider, records: readonly BusRecord[], appender: RecordAppender): Promise<void> {
+  const appended = appender.append('records', 'records');
+  await sql`WITH ${recordsCte('records', records, appender)}, ${appended.ctes}
+            SELECT ${appended.mustRun ? mustRun(appended.mustRun) : sql`1`}`.execute(db);
 }
