@@ -75,6 +75,16 @@ for (const mode of testModes) describe(`sessions: refresh tokens, revocation, lo
     assertProblem(await refresh(third.refresh), 400, 'REFRESH_TOKEN_INVALID');
   });
 
+  it('takes two refreshes with one token at once one after the other: the second is a reuse, and the family ends', async () => {
+    const session = await signIn();
+    const answers = await Promise.all([refresh(session.refresh), refresh(session.refresh)]);
+    const statuses = answers.map((answer) => answer.status).sort();
+    assert.deepEqual(statuses, [200, 400], JSON.stringify(answers.map((answer) => answer.body)));
+    const winner = refreshed(answers.find((answer) => answer.status === 200)!);
+    assertProblem(await me(winner.access), 401, 'TOKEN_REVOKED');
+    assertProblem(await refresh(winner.refresh), 400, 'REFRESH_TOKEN_INVALID');
+  });
+
   it('leaves the user\'s other sessions alone when one family is ended', async () => {
     const other = await signIn();
     const victim = await signIn();
