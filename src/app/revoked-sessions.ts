@@ -21,6 +21,8 @@ export class RevokedSessions {
   #cursor = 0;
   #timer: NodeJS.Timeout | undefined;
   #syncing: Promise<void> = Promise.resolve();
+  /** The poll or prune in flight, which stop() waits for before the store closes. */
+  #ticking: Promise<void> = Promise.resolve();
 
   constructor(store: SessionStore, log: Logger) {
     this.#store = store;
@@ -88,7 +90,7 @@ export class RevokedSessions {
     };
     const loop = () => {
       this.#timer = setTimeout(() => {
-        tick()
+        this.#ticking = tick()
           .catch((error: unknown) => this.#log.warn({ err: error }, 'reading the revocation log failed; retrying'))
           .finally(() => this.#timer !== undefined && loop());
       }, pollMs > 0 ? Math.min(pollMs, pruneMs) : pruneMs);
@@ -99,6 +101,7 @@ export class RevokedSessions {
   async stop(): Promise<void> {
     clearTimeout(this.#timer);
     this.#timer = undefined;
+    await this.#ticking;
     await this.#syncing.catch(() => {});
   }
 
