@@ -21,6 +21,14 @@ const USAGE = `Usage: chat4all <command>
   cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
   user add <username> [--password <password>]
                             create a user (the password is read from stdin when not given)
+  user disable <username>   the user can no longer sign in; every session of theirs ends at once
+  user enable <username>    lets a disabled user sign in again
+  client add <name> --scopes <admin,chat> [--user <username>]
+                            a server-to-server client (OAuth client credentials); prints its secret, once.
+                            chat acts as --user; admin is the admin API (/v1/admin)
+  client list               every client, without secrets
+  client disable <client_id>
+                            refuses its credentials and ends its sessions at once
 
 Configuration comes from environment variables; see README.md.`;
 
@@ -46,7 +54,8 @@ async function main(argv: string[]): Promise<void> {
   // Before anything else, so they are seen whatever the command.
   for (const warning of config.warnings) warn(warning);
   const log = createLogger(config.logLevel);
-  if (command === 'user') return addUser(await openHub(config, log, print), args);
+  if (command === 'user') return userCommand(await openHub(config, log, print), args);
+  if (command === 'client') return clientCommand(await openHub(config, log, print), args);
   if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log, print), args);
   const starters = rolesFor(command, args);
   const hub = await openHub(config, log, print);
@@ -136,15 +145,62 @@ function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promi
   return shutdown;
 }
 
-async function addUser(hub: Hub, args: string[]): Promise<void> {
+async function userCommand(hub: Hub, args: string[]): Promise<void> {
   try {
     const [action, username] = args;
-    if (action !== 'add' || !username) throw new UsageError('usage: chat4all user add <username> [--password <password>]');
-    const flag = args.indexOf('--password');
-    const password = flag >= 0 ? args[flag + 1] : process.stdin.isTTY ? await readTypedPassword() : await readStdinLine();
-    if (!password) throw new UsageError('give a password with --password or on stdin');
-    const user = await hub.registerUser.register(username, password);
-    print(`Created user ${user.username} with id ${user.userId}`);
+    if (!username) throw new UsageError('usage: chat4all user add|disable|enable <username>');
+    switch (action) {
+      case 'add': {
+        const flag = args.indexOf('--password');
+        const password = flag >= 0 ? args[flag + 1] : process.stdin.isTTY ? await readTypedPassword() : await readStdinLine();
+        if (!password) throw new UsageError('give a password with --password or on stdin');
+        const user = await hub.registerUser.register(username, password);
+        print(`Created user ${user.username} with id ${user.userId}`);
+        return;
+      }
+      case 'disable':
+        await hub.userAdmin.disable(await hub.userAdmin.idOf(username));
+        print(`Disabled user ${username}: every session of theirs is ended`);
+        return;
+      case 'enable':
+        await hub.userAdmin.enable(await hub.userAdmin.idOf(username));
+        print(`Enabled user ${username}`);
+        return;
+      default:
+        throw new UsageError('usage: chat4all user add|disable|enable <username>');
+    }
+  } finally {
+    await hub.close();
+  }
+}
+
+async function clientCommand(hub: Hub, args: string[]): Promise<void> {
+  const usage = 'usage: chat4all client add <name> --scopes <admin,chat> [--user <username>] | client list | client disable <client_id>';
+  try {
+    const [action, subject] = args;
+    const option = (name: string) => {
+      const at = args.indexOf(name);
+      return at >= 0 ? args[at + 1] : undefined;
+    };
+    if (action === 'add' && subject && option('--scopes')) {
+      const username = option('--user');
+      const scopes = option('--scopes')!.split(',').map((scope) => scope.trim()).filter(Boolean);
+      const { client, secret } = await hub.clients.add({ name: subject, scopes, ...(username === undefined ? {} : { username }) });
+      print(`Created client "${client.name}" with scopes ${client.scopes.join(',')}${client.username ? `, acting as ${client.username}` : ''}`);
+      print(`client_id:     ${client.clientId}`);
+      print(`client_secret: ${secret}`);
+      print('Keep the secret now: it is stored hashed and cannot be shown again.');
+    } else if (action === 'list') {
+      for (const client of await hub.clients.list()) {
+        const user = client.username ? ` user=${client.username}` : '';
+        print(`${client.clientId}  ${client.active ? 'active  ' : 'disabled'}  scopes=${client.scopes.join(',')}${user}  ${client.name}`);
+      }
+    } else if (action === 'disable' && subject) {
+      const client = await hub.clients.disable(subject);
+      print(`Disabled client "${client.name}" (${client.clientId}): its sessions are ended`);
+    } else {
+      throw new UsageError(usage);
+    }
   } finally {
     await hub.close();
   }

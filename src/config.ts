@@ -42,7 +42,12 @@ export interface Config {
   logLevel: string;
   demoUsers: boolean;
   bcryptRounds: number;
+  /** Access token lifetime: also the longest an ended session must be remembered. */
   tokenTtlSeconds: number;
+  /** How long a refresh token works unused (each rotation starts a new one). */
+  refreshTokenTtlSeconds: number;
+  /** How often an API process reads the revocation log for sessions ended by other processes. */
+  revocationPollMs: number;
   /** The key new tokens are signed with; undefined: the one generated and kept in the database. */
   tokenSecret: string | undefined;
   /** Earlier keys, still accepted for verification during a rotation. */
@@ -135,7 +140,10 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     demoUsers: demoUsers(env, production),
     bcryptRounds: bcryptRounds(env, production),
+    // Short: a refresh gets the next one, and an access token is the one credential checked without the database.
     tokenTtlSeconds: integer(env, 'TOKEN_TTL_SECONDS', 3600, 1, 30 * 24 * 3600),
+    refreshTokenTtlSeconds: integer(env, 'CHAT4ALL_REFRESH_TOKEN_TTL_SECONDS', 30 * 24 * 3600, 60, 365 * 24 * 3600),
+    revocationPollMs: integer(env, 'CHAT4ALL_REVOCATION_POLL_MS', 1_000, 50, 60_000),
     tokenSecret: checkedSecret('CHAT4ALL_TOKEN_SECRET', env.CHAT4ALL_TOKEN_SECRET, production, warnings),
     tokenPreviousSecrets: (env.CHAT4ALL_TOKEN_PREVIOUS_SECRETS ?? '')
       .split(',')

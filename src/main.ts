@@ -14,6 +14,8 @@ import { StatementCounter } from './adapters/sql/statement-counter.ts';
 import { noteStreamed } from './adapters/streamed-garbage.ts';
 import { TopicWakeups, Wakeup } from './adapters/wakeup.ts';
 import { Authenticate } from './app/authenticate.ts';
+import { ClientCredentials } from './app/client-credentials.ts';
+import { Clients } from './app/clients.ts';
 import { ChunkUrlSigner } from './app/chunk-url-signer.ts';
 import { CleanupUploads } from './app/cleanup-uploads.ts';
 import { CompleteUpload } from './app/complete-upload.ts';
@@ -34,11 +36,14 @@ import { ReadReceipts } from './app/read-receipts.ts';
 import { ReceiveChannelWebhook } from './app/receive-channel-webhook.ts';
 import { RegisterUser } from './app/register-user.ts';
 import { ReplayDeadLetters } from './app/replay-dead-letters.ts';
+import { RevokedSessions } from './app/revoked-sessions.ts';
 import { RouteMessages } from './app/route-messages.ts';
 import { SendMessage } from './app/send-message.ts';
 import { SendVerificationCodes } from './app/send-verification-codes.ts';
+import { Sessions } from './app/sessions.ts';
 import { TokenCodec } from './app/token-codec.ts';
 import { UnprocessableRecords, type RejectingHandler } from './app/unprocessable-records.ts';
+import { UserAdmin } from './app/user-admin.ts';
 import { UserDirectory } from './app/user-directory.ts';
 import { WebhookDestinationPolicy } from './app/webhook-destination-policy.ts';
 import { Webhooks } from './app/webhooks.ts';
@@ -74,6 +79,8 @@ export interface Hub {
   replay(channel: string): Promise<RunningReplay>;
   registerUser: RegisterUser;
   disableDemoUsers: DisableDemoUsers;
+  userAdmin: UserAdmin;
+  clients: Clients;
   /** Closes the bus and the store; logs the SQL statements each role ran. */
   close(): Promise<void>;
 }
@@ -123,6 +130,11 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const identityCodeKey = await store.settings.getOrInit('identity_code_key', randomBytes(32).toString('base64url'));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
+  const revoked = new RevokedSessions(store.sessions, log.child({ component: 'revocations' }));
+  const sessions = new Sessions(store.sessions, tokens, revoked, config.refreshTokenTtlSeconds);
+  const registerUser = new RegisterUser(store.users, hasher);
+  // Passwords hashed on the request path (logins, the admin API's new users) wait in one bounded queue.
+  const requestHasher = new HashingQueue(hasher, config.loginHashing);
   const conversations = new Conversations(store.conversations, store.users);
   const channelEvents = new RecordChannelEvents(store.ledger);
   const simulation = {
@@ -144,8 +156,10 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const webhookDestinations = new WebhookDestinationPolicy(new SystemHostResolver(), { allowNonPublic: config.webhookAllowPrivateAddresses });
 
   const httpServices: Omit<HttpServices, 'liveEvents'> = {
-    authenticate: new Authenticate(store.users, new HashingQueue(hasher, config.loginHashing), tokens),
-    tokens,
+    authenticate: new Authenticate(store.users, requestHasher, sessions),
+    clientCredentials: new ClientCredentials(store.clients, sessions),
+    sessions,
+    userAdmin: new UserAdmin(store.users, new RegisterUser(store.users, requestHasher), revoked),
     directory: new UserDirectory(store.users),
     conversations,
     sendMessage,
@@ -235,7 +249,18 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   };
 
   const starters: Record<Exclude<RoleName, `connector:${string}`>, () => Promise<RunningRole>> = {
-    api: () => startApi({ services: httpServices, feeds: store.userEvents, host: config.host, port: config.port, print, log: log.child({ role: 'api' }) }),
+    api: () =>
+      startApi({
+        services: httpServices,
+        feeds: store.userEvents,
+        revoked,
+        // Alone on its database (embedded), every revocation is this process's own: nothing to poll for.
+        revocationPollMs: database.exclusive ? 0 : config.revocationPollMs,
+        host: config.host,
+        port: config.port,
+        print,
+        log: log.child({ role: 'api' }),
+      }),
     relay: () => startRelay({ outbox: store.outbox, openBus: openBusOnce, log: log.child({ role: 'relay' }) }),
     router: () => {
       const role = consumer('router');
@@ -285,8 +310,10 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
         startReplay({ channel, replay: new ReplayDeadLetters(store.ledger, channel), outbox: store.outbox, openBus: openBusOnce, log: log.child({ role: 'replay', channel }) }),
       );
     },
-    registerUser: new RegisterUser(store.users, hasher),
+    registerUser,
     disableDemoUsers: new DisableDemoUsers(store.users, hasher),
+    userAdmin: new UserAdmin(store.users, registerUser, revoked),
+    clients: new Clients(store.clients, store.users, revoked),
     async close() {
       for (const guard of guards) guard.logTotal();
       await (await bus?.catch(() => undefined))?.close();

@@ -1,5 +1,5 @@
 import { eventsOfRecord, HubEventTypes, type HubEvent, type HubEventsRecord } from '../domain/hub-events.ts';
-import { isUuid } from '../domain/message-events.ts';
+import { isUuid } from '../domain/ids.ts';
 import type { ConsumedRecord } from '../ports/message-bus.ts';
 import type { UserEventStore } from '../ports/user-event-store.ts';
 import { readableRecords, unknownHere, type Rejection } from './unprocessable-records.ts';

@@ -1,6 +1,7 @@
 import { expandChannels, outgoingTopic } from '../domain/channels.ts';
 import type { MessageState, RouteLeg } from '../domain/ledger.ts';
-import { isMessageAcceptedEvent, isUuid, type ChannelDispatchEvent } from '../domain/message-events.ts';
+import { isUuid } from '../domain/ids.ts';
+import { isMessageAcceptedEvent, type ChannelDispatchEvent } from '../domain/message-events.ts';
 import type { LedgerStore } from '../ports/ledger-store.ts';
 import type { BusRecord, ConsumedRecord } from '../ports/message-bus.ts';
 import type { FileAvailability } from './file-availability.ts';

@@ -1,9 +1,22 @@
 import { createHash, createHmac, createSecretKey, timingSafeEqual, type KeyObject } from 'node:crypto';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
+import { isScope, scopeText, type Scope } from '../domain/scopes.ts';
 
-export interface TokenClaims {
-  userId: string;
-  username: string;
+/** Who a token acts for. */
+export interface Principal {
+  /** The user it acts for: who signed in with a password, or the service user a client acts as. */
+  userId?: string;
+  username?: string;
+  /** The client that obtained it with its credentials. */
+  clientId?: string;
+}
+
+/** What an access token says: who, for which session (`sid`), with which scopes, and when. */
+export interface AccessClaims extends Principal {
+  /** The session (for a password sign-in, the refresh-token family) it belongs to: ending that refuses it. */
+  sessionId: string;
+  scopes: Scope[];
+  issuedAt: Date;
   expiresAt: Date;
 }
 
@@ -45,17 +58,28 @@ export class TokenCodec {
     return this.#current.kid;
   }
 
-  /** The token is valid for at least the configured lifetime: its expiry is rounded up to the second. */
-  issue(userId: string, username: string, now = new Date()): { token: string; claims: TokenClaims } {
-    const issuedAt = Math.floor(now.getTime() / 1000);
-    const exp = Math.ceil(now.getTime() / 1000) + this.#ttlSeconds;
+  /**
+   * The token is valid for at least the configured lifetime: its expiry is rounded up to the second. Its claims are
+   * `sub` (the user, or for a client acting as nobody the client, as RFC 9068 says), `name` (the username, only
+   * when it acts for a user), `cid` (the client), `sid`, `scope` (space-separated), `iat` and `exp`.
+   */
+  issue(principal: Principal, session: { sessionId: string; scopes: readonly Scope[] }, now = new Date()): { token: string; claims: AccessClaims } {
+    const payload: Payload = {
+      sub: principal.userId ?? principal.clientId!,
+      ...(principal.username === undefined ? {} : { name: principal.username }),
+      ...(principal.clientId === undefined ? {} : { cid: principal.clientId }),
+      sid: session.sessionId,
+      scope: scopeText(session.scopes),
+      iat: Math.floor(now.getTime() / 1000),
+      exp: Math.ceil(now.getTime() / 1000) + this.#ttlSeconds,
+    };
     const { header } = this.#current;
-    const body = base64url(JSON.stringify({ sub: userId, name: username, iat: issuedAt, exp }));
+    const body = base64url(JSON.stringify(payload));
     const token = `${header}.${body}.${sign(this.#current, `${header}.${body}`)}`;
-    return { token, claims: { userId, username, expiresAt: new Date(exp * 1000) } };
+    return { token, claims: claimsOf(payload) };
   }
 
-  verify(token: string, now = new Date()): TokenClaims {
+  verify(token: string, now = new Date()): AccessClaims {
     const [header, body, signature, extra] = token.split('.');
     const key = header === undefined ? undefined : this.#byHeader.get(header);
     if (!key || !body || !signature || extra !== undefined) throw invalid();
@@ -87,11 +111,47 @@ function sign(key: TokenKey, input: string): string {
   return createHmac('sha256', key.secret).update(input).digest('base64url');
 }
 
-function parseClaims(body: string): TokenClaims {
+/** The claims as the hub writes them. */
+interface Payload {
+  sub: string;
+  name?: string;
+  cid?: string;
+  sid: string;
+  scope: string;
+  iat: number;
+  exp: number;
+}
+
+function claimsOf(payload: Payload): AccessClaims {
+  return {
+    // `name` marks a token that acts for a user; without it, `sub` is the client's id.
+    ...(payload.name === undefined ? {} : { userId: payload.sub, username: payload.name }),
+    ...(payload.cid === undefined ? {} : { clientId: payload.cid }),
+    sessionId: payload.sid,
+    scopes: payload.scope.split(' ').filter(isScope),
+    issuedAt: new Date(payload.iat * 1000),
+    expiresAt: new Date(payload.exp * 1000),
+  };
+}
+
+/** A token without a session or scope (one issued before sessions existed) is as bad as a forged one: sign in again. */
+function parseClaims(body: string): AccessClaims {
   try {
-    const { sub, name, exp } = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
-    if (typeof sub === 'string' && typeof name === 'string' && typeof exp === 'number') {
-      return { userId: sub, username: name, expiresAt: new Date(exp * 1000) };
+    const payload = JSON.parse(Buffer.from(body, 'base64url').toString('utf8'));
+    const { sub, name, cid, sid, scope, iat, exp } = payload ?? {};
+    const optionalText = (value: unknown) => value === undefined || typeof value === 'string';
+    const actsForSomeone = typeof name === 'string' || (typeof cid === 'string' && cid === sub);
+    if (
+      typeof sub === 'string' &&
+      optionalText(name) &&
+      optionalText(cid) &&
+      actsForSomeone &&
+      typeof sid === 'string' &&
+      typeof scope === 'string' &&
+      typeof iat === 'number' &&
+      typeof exp === 'number'
+    ) {
+      return claimsOf(payload as Payload);
     }
   } catch {
     // fall through: a signed but unreadable body is as bad as a forged one

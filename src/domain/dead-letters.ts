@@ -1,4 +1,5 @@
-import { isChannelDispatchEvent, isUuid, type ChannelDispatchEvent } from './message-events.ts';
+import { isUuid } from './ids.ts';
+import { isChannelDispatchEvent, type ChannelDispatchEvent } from './message-events.ts';
 
 /**
  * A delivery that failed after every retry, kept on `<channel>_dead_letter` with what it takes to try again:

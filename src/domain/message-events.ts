@@ -1,3 +1,4 @@
+import { isUuid } from './ids.ts';
 import type { Payload, Priority } from './message.ts';
 
 /** Published on `message_processing` for every accepted message (written to the outbox with it). */
@@ -24,10 +25,6 @@ export interface ChannelDispatchEvent {
   payload: Payload;
   priority: Priority;
 }
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-export const isUuid = (value: unknown): value is string => typeof value === 'string' && UUID.test(value);
 
 /**
  * Whether a `message_processing` record's value can be one: it names a message (the router takes the rest from the

@@ -1,4 +1,4 @@
-import { isUuid } from './message-events.ts';
+import { isUuid } from './ids.ts';
 
 /**
  * Written with a claim (in its transaction) on `<channel>_verification_codes`, which that channel's connector

@@ -33,7 +33,8 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
         },
       },
       tags: [
-        { name: 'auth', description: 'Access tokens' },
+        { name: 'auth', description: 'Access tokens: sign-in, refresh, revocation, client credentials' },
+        { name: 'admin', description: 'Accounts, for tokens with the admin scope (a client\'s)' },
         { name: 'users', description: 'Who is here' },
         { name: 'conversations', description: 'Private and group conversations' },
         { name: 'messages', description: 'Sending and reading messages' },

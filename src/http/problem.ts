@@ -48,6 +48,15 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
   [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
   [ErrorCodes.LOGIN_BUSY]: 503,
+  // OAuth's invalid_grant and invalid_scope are 400s (RFC 6749 §5.2); invalid_client a 401.
+  [ErrorCodes.REFRESH_TOKEN_INVALID]: 400,
+  [ErrorCodes.INVALID_SCOPE]: 400,
+  [ErrorCodes.CLIENT_CREDENTIALS_INVALID]: 401,
+  [ErrorCodes.TOKEN_REVOKED]: 401,
+  // Signing in again cannot help a disabled account, and RFC 6750's insufficient_scope is a 403.
+  [ErrorCodes.USER_DISABLED]: 403,
+  [ErrorCodes.INSUFFICIENT_SCOPE]: 403,
+  [ErrorCodes.CLIENT_NOT_FOUND]: 404,
 };
 
 /** Errors that only the HTTP edge raises (framework, transport, availability). */
@@ -117,7 +126,8 @@ export function problem(
 const BUSY_RETRY_AFTER_SECONDS = 1;
 
 export function sendProblem(reply: FastifyReply, body: Problem): FastifyReply {
-  if (body.status === 401) reply.header('www-authenticate', 'Bearer');
+  // Clients send their credentials with HTTP Basic (RFC 6749 §2.3.1): their 401 challenges that scheme.
+  if (body.status === 401) reply.header('www-authenticate', body.error_code === ErrorCodes.CLIENT_CREDENTIALS_INVALID ? 'Basic realm="chat4all"' : 'Bearer');
   // A 503 for an unreachable dependency has set its own, longer, Retry-After.
   if ((body.status === 429 || body.status === 503) && !reply.hasHeader('retry-after')) {
     const wait = typeof body.retry_after_seconds === 'number' ? body.retry_after_seconds : BUSY_RETRY_AFTER_SECONDS;

@@ -1,8 +1,9 @@
-import type { Session } from '../app/authenticate.ts';
+import type { Grant } from '../app/sessions.ts';
 import type { UploadStatus } from '../app/file-uploads.ts';
 import { totalChunks } from '../domain/file-rules.ts';
 import type { Message, MessageDetail } from '../domain/message.ts';
 import { deliverySummary } from '../domain/message-status.ts';
+import { scopeText } from '../domain/scopes.ts';
 import { webhookPayload } from '../domain/webhooks.ts';
 import type { Conversation, ConversationSummary } from '../ports/conversation-store.ts';
 import type { StoredFile } from '../ports/file-catalog.ts';
@@ -11,14 +12,19 @@ import type { Webhook, WebhookDeadLetter } from '../ports/webhook-store.ts';
 
 /** How domain values look on the wire: snake_case fields, ISO timestamps. */
 
-export const sessionJson = (session: Session) => ({
-  access_token: session.accessToken,
-  token: session.accessToken,
+export const grantJson = (grant: Grant) => ({
+  access_token: grant.accessToken,
+  token: grant.accessToken,
   token_type: 'bearer' as const,
-  expires_in: session.expiresIn,
-  expires_at: session.expiresAt.toISOString(),
-  user_id: session.userId,
-  username: session.username,
+  expires_in: grant.expiresIn,
+  expires_at: grant.expiresAt.toISOString(),
+  scope: scopeText(grant.scopes),
+  user_id: grant.userId ?? null,
+  username: grant.username ?? null,
+  ...(grant.refreshToken === undefined
+    ? {}
+    : { refresh_token: grant.refreshToken, refresh_expires_in: grant.refreshExpiresIn!, refresh_expires_at: grant.refreshExpiresAt!.toISOString() }),
+  ...(grant.clientId === undefined ? {} : { client_id: grant.clientId }),
 });
 
 export const userJson = (user: User) => ({
@@ -26,6 +32,9 @@ export const userJson = (user: User) => ({
   username: user.username,
   created_at: user.createdAt.toISOString(),
 });
+
+/** A user as the admin API shows it: with whether the account is disabled. */
+export const accountJson = (user: User) => ({ ...userJson(user), status: user.active ? ('active' as const) : ('disabled' as const) });
 
 export const conversationJson = (conversation: Conversation) => ({
   conversation_id: conversation.conversationId,

@@ -3,6 +3,7 @@ import Fastify, { LogController } from 'fastify';
 import type { Logger } from 'pino';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { Authenticate } from '../app/authenticate.ts';
+import type { ClientCredentials } from '../app/client-credentials.ts';
 import type { CompleteUpload } from '../app/complete-upload.ts';
 import type { Conversations } from '../app/conversations.ts';
 import type { Identities } from '../app/identities.ts';
@@ -13,18 +14,20 @@ import type { FileUploads } from '../app/file-uploads.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
-import type { TokenCodec } from '../app/token-codec.ts';
+import type { Sessions } from '../app/sessions.ts';
+import type { UserAdmin } from '../app/user-admin.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
 import type { Webhooks } from '../app/webhooks.ts';
 import { registerApiDocs } from './api-docs.ts';
 import type { HttpApp } from './http-app.ts';
-import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
+import { BEARER_SUBPROTOCOL, bearerAuth, requireScope } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
 import { BodyLimits } from './body-limits.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
 import { publicUrls } from './public-urls.ts';
 import { requestId } from './request-id.ts';
+import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
 import { conversationRoutes } from './routes/conversation-routes.ts';
@@ -40,7 +43,9 @@ import { validatorCompiler } from './validation.ts';
 
 export interface HttpServices {
   authenticate: Authenticate;
-  tokens: TokenCodec;
+  clientCredentials: ClientCredentials;
+  sessions: Sessions;
+  userAdmin: UserAdmin;
   directory: UserDirectory;
   conversations: Conversations;
   sendMessage: SendMessage;
@@ -122,18 +127,22 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
-  await app.register(authRoutes, { authenticate: services.authenticate });
+  await app.register(authRoutes, services);
   await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
   await app.register(
     async (v1) => {
-      v1.addHook('onRequest', bearerAuth(services.tokens));
-      await v1.register(userRoutes, { directory: services.directory });
-      await v1.register(identityRoutes, services);
-      await v1.register(conversationRoutes, services);
-      await v1.register(messageRoutes, services);
-      await v1.register(webhookRoutes, { webhooks: services.webhooks });
-      await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
-      await v1.register(fileRoutes, { ...services, publicUrl });
+      v1.addHook('onRequest', bearerAuth(services.sessions));
+      await v1.register(adminRoutes, { prefix: '/admin', userAdmin: services.userAdmin });
+      await v1.register(async (chat) => {
+        chat.addHook('onRequest', requireScope('chat'));
+        await chat.register(userRoutes, { directory: services.directory });
+        await chat.register(identityRoutes, services);
+        await chat.register(conversationRoutes, services);
+        await chat.register(messageRoutes, services);
+        await chat.register(webhookRoutes, { webhooks: services.webhooks });
+        await chat.register(websocketRoutes, { liveEvents: services.liveEvents, sessions: services.sessions, heartbeatMs: services.wsHeartbeatMs });
+        await chat.register(fileRoutes, { ...services, publicUrl });
+      });
     },
     { prefix: '/v1' },
   );

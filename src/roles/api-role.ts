@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import type { Logger } from 'pino';
 import { LiveEvents } from '../app/live-events.ts';
+import type { RevokedSessions } from '../app/revoked-sessions.ts';
 import { buildHttpServer, type HttpServices } from '../http/server.ts';
 import type { UserEventStore } from '../ports/user-event-store.ts';
 import { listeningUrls } from './listening-urls.ts';
@@ -11,17 +12,24 @@ export interface ApiRole {
   /** What the routes use, but the live events this role runs itself. */
   services: Omit<HttpServices, 'liveEvents'>;
   feeds: UserEventStore;
+  /** Ended sessions, loaded before the first request and followed (every `revocationPollMs`; 0: not at all). */
+  revoked: RevokedSessions;
+  revocationPollMs: number;
   host: string;
   port: number;
   print: (line: string) => void;
   log: Logger;
 }
 
+/** How often expired sessions, refresh tokens and revocations are deleted (by every API process: deletes are idempotent). */
+const PRUNE_INTERVAL_MS = 10 * 60_000;
+
 /**
  * Serves the REST API. Prints every address it listens on; scripts and tests find a random port in the first line,
  * which names an address of this machine.
  */
-export async function startApi({ services, feeds, host, port, print, log }: ApiRole): Promise<RunningRole> {
+export async function startApi({ services, feeds, revoked, revocationPollMs, host, port, print, log }: ApiRole): Promise<RunningRole> {
+  await revoked.follow(revocationPollMs, PRUNE_INTERVAL_MS);
   const liveEvents = new LiveEvents(feeds);
   await liveEvents.start();
   const app = await buildHttpServer({ ...services, liveEvents }, log);
@@ -35,6 +43,7 @@ export async function startApi({ services, feeds, host, port, print, log }: ApiR
     stop: async () => {
       await app.close();
       await liveEvents.stop();
+      await revoked.stop();
     },
   };
 }

@@ -41,7 +41,7 @@ for (const mode of testModes) describe(`POST /auth/token and bearer tokens [${mo
     assert.match(response.body.detail, /8 KiB/);
   });
 
-  it('answers 200 with access_token, token alias, bearer type, expires_in, expires_at in the future, user_id and username', async () => {
+  it('answers 200 with access_token, token alias, bearer type, expires_in, expires_at in the future, user_id and username (the seed\'s fields)', async () => {
     const started = Date.now();
     const response = await login({ username: 'user1', password: 'password123' });
     assert.equal(response.status, 200, JSON.stringify(response.body));
@@ -55,12 +55,12 @@ for (const mode of testModes) describe(`POST /auth/token and bearer tokens [${mo
     assert.match(body.expires_at, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/, 'expires_at is ISO 8601');
     const expiresAt = Date.parse(body.expires_at);
     assert.ok(expiresAt > Date.now(), 'expires_at is in the future');
-    assert.ok(expiresAt >= started + 3_590_000, 'expires_at is at least about an hour away');
+    assert.ok(expiresAt >= started + 3_590_000, 'expires_at is at least about an hour away (TOKEN_TTL_SECONDS default, FR-003)');
     assert.match(body.user_id, UUID);
     assert.equal(body.username, 'user1');
   });
 
-  it('reports expires_in >= 3600 whatever the sub-second moment of the login (logins spread over 1.2 s)', async () => {
+  it('reports expires_in >= 3600 (the default TOKEN_TTL_SECONDS, FR-003) whatever the sub-second moment of the login (logins spread over 1.2 s)', async () => {
     const lifetimes = new Set<number>();
     const until = Date.now() + 1_200;
     while (Date.now() < until) {

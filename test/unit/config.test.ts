@@ -221,6 +221,25 @@ describe('loadConfig rejects invalid values with a ConfigError naming the variab
     assertConfigError({ BCRYPT_ROUNDS: '3' }, 'BCRYPT_ROUNDS');
   });
 
+  it('gives access tokens 1 hour (FR-003), refresh tokens 30 days, and polls revocations every second by default', () => {
+    const config = loadConfig({});
+    assert.deepEqual(
+      { access: config.tokenTtlSeconds, refresh: config.refreshTokenTtlSeconds, poll: config.revocationPollMs },
+      { access: 3600, refresh: 30 * 24 * 3600, poll: 1_000 },
+    );
+  });
+
+  it('reads TOKEN_TTL_SECONDS, CHAT4ALL_REFRESH_TOKEN_TTL_SECONDS and CHAT4ALL_REVOCATION_POLL_MS', () => {
+    const config = loadConfig({ TOKEN_TTL_SECONDS: '3600', CHAT4ALL_REFRESH_TOKEN_TTL_SECONDS: '86400', CHAT4ALL_REVOCATION_POLL_MS: '250' });
+    assert.deepEqual([config.tokenTtlSeconds, config.refreshTokenTtlSeconds, config.revocationPollMs], [3600, 86400, 250]);
+  });
+
+  it('refuses a refresh lifetime under a minute and a revocation poll under 50 ms or over a minute', () => {
+    assertConfigError({ CHAT4ALL_REFRESH_TOKEN_TTL_SECONDS: '59' }, 'CHAT4ALL_REFRESH_TOKEN_TTL_SECONDS');
+    assertConfigError({ CHAT4ALL_REVOCATION_POLL_MS: '10' }, 'CHAT4ALL_REVOCATION_POLL_MS');
+    assertConfigError({ CHAT4ALL_REVOCATION_POLL_MS: '60001' }, 'CHAT4ALL_REVOCATION_POLL_MS');
+  });
+
   it('rejects TOKEN_TTL_SECONDS of 0', () => {
     assertConfigError({ TOKEN_TTL_SECONDS: '0' }, 'TOKEN_TTL_SECONDS');
   });

@@ -8,6 +8,7 @@ import { isDatabaseUnavailable } from './sql-errors.ts';
 import { releaseStaleLeases } from './partition-leases.ts';
 import type { LoopSettings } from './partition-loop.ts';
 import type { SqlDatabase } from './sql-database.ts';
+import { SqlClientStore } from './sql-client-store.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
 import { SqlIdentityStore } from './sql-identity-store.ts';
@@ -17,6 +18,7 @@ import { BusAppender } from './records/bus-appender.ts';
 import { OutboxAppender } from './records/outbox-appender.ts';
 import type { RecordAppender } from './records/record-appender.ts';
 import { SqlLedgerStore } from './sql-ledger-store.ts';
+import { SqlSessionStore } from './sql-session-store.ts';
 import { SqlSettingsStore } from './sql-settings-store.ts';
 import { SqlUserEventStore } from './sql-user-event-store.ts';
 import { SqlUserStore } from './sql-user-store.ts';
@@ -67,6 +69,8 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     : new OutboxAppender({ partitions: options.outboxPartitions, wakeRelay: () => options.outboxWakeup.notify(), announce: !database.exclusive });
   return {
     users: new SqlUserStore(db),
+    sessions: new SqlSessionStore(db),
+    clients: new SqlClientStore(db),
     conversations: new SqlConversationStore(db),
     messages: new SqlMessageStore(db, { lanes: ACCEPT_LANES, maxBatch: ACCEPT_BATCH, appender }),
     ledger: new SqlLedgerStore(db, appender),

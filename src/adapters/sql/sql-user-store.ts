@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { DomainError, ErrorCodes } from '../../domain/errors.ts';
+import type { RevokedSession } from '../../ports/session-store.ts';
 import type { DemoCandidate, User, UserStore, UserWithPassword } from '../../ports/user-store.ts';
+import { endSessions } from './ended-sessions.ts';
 import { isUniqueViolation } from './sql-errors.ts';
 import type { Db } from './sql-database.ts';
 
@@ -13,7 +15,7 @@ interface UserRow {
   created_at: Date;
 }
 
-const toUser = (row: UserRow): User => ({ userId: row.id, username: row.username, createdAt: row.created_at });
+const toUser = (row: UserRow): User => ({ userId: row.id, username: row.username, createdAt: row.created_at, active: row.is_active });
 
 export class SqlUserStore implements UserStore {
   readonly #db: Db;
@@ -25,7 +27,7 @@ export class SqlUserStore implements UserStore {
   async findByUsername(username: string): Promise<UserWithPassword | undefined> {
     const { rows } = await sql<UserRow>`SELECT * FROM users WHERE username = ${username}`.execute(this.#db);
     const row = rows[0];
-    return row && { ...toUser(row), passwordHash: row.password_hash, isActive: row.is_active };
+    return row && { ...toUser(row), passwordHash: row.password_hash };
   }
 
   async findById(userId: string): Promise<User | undefined> {
@@ -39,10 +41,11 @@ export class SqlUserStore implements UserStore {
     return new Set(rows.map((row) => row.id));
   }
 
-  async list(query: { username?: string; limit: number; offset: number }): Promise<{ users: User[]; total: number }> {
-    const filter = query.username === undefined ? sql`TRUE` : sql`username = ${query.username}`;
+  async list(query: { username?: string; limit: number; offset: number; includeDisabled?: boolean }): Promise<{ users: User[]; total: number }> {
+    const byName = query.username === undefined ? sql`TRUE` : sql`username = ${query.username}`;
+    const filter = query.includeDisabled ? byName : sql`is_active AND ${byName}`;
     const { rows } = await sql<UserRow & { total: number }>`
-      SELECT *, count(*) OVER () AS total FROM users WHERE is_active AND ${filter}
+      SELECT *, count(*) OVER () AS total FROM users WHERE ${filter}
       ORDER BY username LIMIT ${query.limit} OFFSET ${query.offset}`.execute(this.#db);
     const total = rows[0]?.total ?? (await this.#count(filter));
     return { users: rows.map(toUser), total: Number(total) };
@@ -70,13 +73,22 @@ export class SqlUserStore implements UserStore {
     return rows.map((row) => ({ userId: row.id, username: row.username, passwordHash: row.password_hash, markedDemo: row.is_demo }));
   }
 
-  async deactivate(userIds: readonly string[]): Promise<void> {
-    if (userIds.length === 0) return;
-    await sql`UPDATE users SET is_active = false WHERE id = ANY(${[...userIds]}::uuid[]) AND is_active`.execute(this.#db);
+  async deactivate(userIds: readonly string[]): Promise<RevokedSession[]> {
+    if (userIds.length === 0) return [];
+    const ids = [...userIds];
+    return this.#db.transaction().execute(async (trx) => {
+      // The row lock first: a session being opened for one of them (FOR SHARE) commits before, and is ended below.
+      await sql`UPDATE users SET is_active = false WHERE id = ANY(${ids}::uuid[]) AND is_active`.execute(trx);
+      return endSessions(trx, sql`user_id = ANY(${ids}::uuid[])`);
+    });
+  }
+
+  async activate(userId: string): Promise<void> {
+    await sql`UPDATE users SET is_active = true WHERE id = ${userId}`.execute(this.#db);
   }
 
   async #count(filter: ReturnType<typeof sql>): Promise<number> {
-    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE is_active AND ${filter}`.execute(
+    const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM users WHERE ${filter}`.execute(
       this.#db,
     );
     return Number(rows[0]!.n);

@@ -3,16 +3,19 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import type { WebSocket } from 'ws';
 import type { LiveEvents, LiveSession } from '../../app/live-events.ts';
+import type { Sessions } from '../../app/sessions.ts';
 import type { UserEvent } from '../../ports/user-event-store.ts';
 import { websocketSchema } from '../schemas/websocket-schemas.ts';
 
 interface WebSocketRouteOptions {
   liveEvents: LiveEvents;
+  /** Tells when the session of a socket's token ends, which closes the socket. */
+  sessions: Sessions;
   heartbeatMs: number;
 }
 
 /** Close codes of our own (4000–4999 are the application's). */
-export const CloseCodes = { TOKEN_EXPIRED: 4001, TOO_SLOW: 4008, GOING_AWAY: 1001 } as const;
+export const CloseCodes = { TOKEN_EXPIRED: 4001, TOKEN_REVOKED: 4003, TOO_SLOW: 4008, GOING_AWAY: 1001 } as const;
 
 /**
  * Client frames are a resume or a ping, some 50 bytes: ws closes the socket (1009) on a larger one before buffering
@@ -37,9 +40,9 @@ export function onSocketError(error: Error, socket: WebSocket, request: FastifyR
 /** A client that lets this much pile up unsent is dropped rather than buffered without end. */
 const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
 
-export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> = async (app, { liveEvents, heartbeatMs }) => {
+export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> = async (app, { liveEvents, sessions, heartbeatMs }) => {
   app.get('/ws', { websocket: true, schema: websocketSchema }, async (socket, request) => {
-    const { userId, expiresAt } = request.caller;
+    const { userId, expiresAt, sessionId } = request.caller;
     const frame = (value: object) => socket.send(JSON.stringify(value));
     let session: LiveSession | undefined;
 
@@ -68,9 +71,15 @@ export const websocketRoutes: FastifyPluginAsyncTypebox<WebSocketRouteOptions> =
       socket.ping();
     }, heartbeatMs);
     const expiry = setTimeout(() => socket.close(CloseCodes.TOKEN_EXPIRED, 'token expired'), Math.max(0, expiresAt.getTime() - Date.now()));
+    // Signed out, or the account disabled: not one more event goes out on this socket.
+    const unwatch = sessions.watch(sessionId, () => {
+      session?.close();
+      socket.close(CloseCodes.TOKEN_REVOKED, 'token revoked');
+    });
     const cleanUp = () => {
       clearInterval(heartbeat);
       clearTimeout(expiry);
+      unwatch();
       session?.close();
     };
     socket.on('pong', () => (alive = true));
