@@ -16,8 +16,11 @@ const RUNS_PER_OPERATION = 30;
 
 /** What the refusal oracle compares: everything the two users can list, the file's progress, the user directory. */
 interface Known {
+  /** The sessions random requests carry; a random logout ends one, and the suite signs in again. */
   alice: Session;
   bob: Session;
+  /** Sessions of the same users that only the snapshot uses. */
+  observers: { alice: Session; bob: Session };
   conversationId: string;
   messageId: string;
   webhookId: string;
@@ -157,7 +160,7 @@ async function send(baseUrl: string, operation: Operation, request: RandomReques
  * the upload's progress. Statuses are left out: deliveries of earlier accepted messages move on by themselves.
  */
 async function snapshot(known: Known): Promise<string> {
-  const { alice, bob } = known;
+  const { alice, bob } = known.observers;
   const ids = (items: any[], key: string) => items.map((item) => item[key]).sort();
   const read = async (session: Session, path: string) => {
     const view = await session.get(path);
@@ -201,7 +204,8 @@ for (const mode of testModes) describe(`random input at every OpenAPI operation 
     assert.equal(webhook.status, 201, JSON.stringify(webhook.body));
     const file = await alice.post('/v1/files/initiate', { filename: 'a.bin', file_size: 10 });
     assert.equal(file.status, 201, JSON.stringify(file.body));
-    known = { alice, bob, conversationId, messageId: String(message.message_id), webhookId: webhook.body.webhook_id, fileId: file.body.file_id };
+    const observers = { alice: await client.login('user1'), bob: await client.login('user2') };
+    known = { alice, bob, observers, conversationId, messageId: String(message.message_id), webhookId: webhook.body.webhook_id, fileId: file.body.file_id };
     operations = await operationsOf(hub.url);
   });
   after(() => hub.stop());
@@ -210,6 +214,13 @@ for (const mode of testModes) describe(`random input at every OpenAPI operation 
     assert.ok(operations.length >= 25, `only ${operations.length} operations`);
     assert.ok(known.webhookId && known.fileId, 'seeded ids');
   });
+
+  /** A random request that signed its caller out: later ones get a live session again. */
+  async function signInAgain(auth: RandomRequest['auth']): Promise<void> {
+    const client = new ApiClient(hub.url);
+    if (auth === 'alice') known.alice = await client.login('user1');
+    if (auth === 'bob') known.bob = await client.login('user2');
+  }
 
   it('every operation: never a 5xx or a dropped connection, refusals are problems, and change nothing', async (t) => {
     for (const operation of operations) {
@@ -220,6 +231,7 @@ for (const mode of testModes) describe(`random input at every OpenAPI operation 
           const answer = await send(hub.url, operation, request, known);
           if (answer.status === 0) return;
           statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+          if (answer.status < 300 && operation.path === '/auth/logout') await signInAgain(request.auth);
           const what = `${describeOperation(operation)} answered ${answer.status}: ${answer.body.slice(0, 500)}`;
           assert.ok(answer.status < 500, what);
           if (answer.status >= 400) {
