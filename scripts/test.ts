@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { runInitdb } from '../src/adapters/sql/pglite/pglite-cluster.ts';
 import { TEMPLATE_ENV } from '../test/support/pglite-template.ts';
+import { ensureChromium } from './chromium.ts';
 import { localServices, loud } from './local-services.ts';
 
 async function main(): Promise<number> {
@@ -25,9 +26,10 @@ async function main(): Promise<number> {
     rmSync(template, { recursive: true, force: true });
     throw error;
   }
+  const chromiumWarning = ensureChromium();
   const services = await localServices(['kafka', 's3']);
   const modes = services.distributed ? ['embedded', 'distributed'] : ['embedded'];
-  for (const warning of services.warnings) loud(warning);
+  for (const warning of [...services.warnings, ...(chromiumWarning ? [chromiumWarning] : [])]) loud(warning);
   const env: NodeJS.ProcessEnv = { ...process.env, ...services.env };
   env[TEMPLATE_ENV] = path.join(template, 'pglite');
   process.stdout.write(`Test modes: ${modes.join(', ')} (files: embedded on disk${modes.includes('distributed') ? `, distributed on ${env.S3_ENDPOINT ? `S3 at ${env.S3_ENDPOINT}` : 'disk'}` : ''})\n`);

@@ -1,12 +1,21 @@
+import { createReadStream } from 'node:fs';
+import { createRequire } from 'node:module';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { HttpApp } from './http-app.ts';
+
+/** ReDoc's browser bundle, from the installed package: the page works with no internet (it used a CDN). */
+const REDOC_SCRIPT = createRequire(import.meta.url).resolve('redoc/bundles/redoc.standalone.js');
 
 const REDOC_PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Chat4All API — ReDoc</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><redoc spec-url="/openapi.json"></redoc>
-<script src="https://cdn.redoc.ly/redoc/v2.5.1/bundles/redoc.standalone.js"></script></body></html>`;
+<script src="/redoc/redoc.standalone.js"></script></body></html>`;
+
+/** The page loads only from the hub: ReDoc's menu footer would fetch its logo from its CDN, offline or not. */
+const REDOC_POLICY =
+  "default-src 'self'; script-src 'self' blob:; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; img-src 'self' data:";
 
 /** OpenAPI generated from the route schemas that also validate requests: /openapi.json, /docs, /redoc. */
 export async function registerApiDocs(app: HttpApp): Promise<void> {
@@ -48,5 +57,10 @@ export async function registerApiDocs(app: HttpApp): Promise<void> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html').send(REDOC_PAGE));
+  app.get('/redoc', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/html').header('content-security-policy', REDOC_POLICY).send(REDOC_PAGE),
+  );
+  app.get('/redoc/redoc.standalone.js', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type('text/javascript').header('cache-control', 'public, max-age=86400').send(createReadStream(REDOC_SCRIPT)),
+  );
 }
