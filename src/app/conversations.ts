@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { checkMembers, type ConversationType } from '../domain/conversation-rules.ts';
+import { checkMetadata } from '../domain/conversation-metadata.ts';
 import { DomainError, ErrorCodes } from '../domain/errors.ts';
 import type {
   ActivityCursor,
@@ -24,6 +25,7 @@ export class Conversations {
     request: { type: ConversationType; members: string[]; metadata?: ConversationMetadata },
   ): Promise<Conversation> {
     const members = checkMembers(request.type, request.members, callerId);
+    if (request.metadata) checkMetadata(request.metadata);
     const known = await this.#users.existing(members);
     const unknown = members.filter((id) => !known.has(id));
     if (unknown.length > 0) {

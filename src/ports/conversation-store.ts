@@ -1,10 +1,8 @@
 import type { ConversationType } from '../domain/conversation-rules.ts';
+import type { ConversationMetadata } from '../domain/conversation-metadata.ts';
 import type { Message } from '../domain/message.ts';
 
-export interface ConversationMetadata {
-  name?: string;
-  description?: string;
-}
+export type { ConversationMetadata } from '../domain/conversation-metadata.ts';
 
 export interface Conversation {
   conversationId: string;

@@ -102,6 +102,48 @@ for (const mode of testModes) describe(`conversations [${mode}]`, () => {
       assert.ok(namesField(response, 'members'), JSON.stringify(response.body));
     });
 
+    it('explains too few and too many group members in the same sentence', async () => {
+      const tooFew = await create(alice, { type: 'group', members: [alice.userId, bob.userId] });
+      const tooMany = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId, ...Array.from({ length: 98 }, () => randomUUID())] });
+      assertProblem(tooFew, 400);
+      assertProblem(tooMany, 400);
+      assert.deepEqual(tooMany.body.field_errors.members, tooFew.body.field_errors.members);
+      assert.match(tooFew.body.field_errors.members[0], /between 3 and 100 members/);
+    });
+
+    it('keeps the client\'s own metadata keys, nested values included, and returns them on reads', async () => {
+      const metadata = { name: 'Orders', crm_id: 'A-1', priority: 3, vip: true, tags: ['b2b', 'sp'], owner: { team: 'sales', region: { code: 'BR' } } };
+      const response = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId], metadata });
+      assert.equal(response.status, 201, JSON.stringify(response.body));
+      assert.deepEqual(response.body.metadata, metadata);
+      const read = await alice.get(`/v1/conversations/${response.body.conversation_id}`);
+      assert.deepEqual(read.body.metadata, metadata);
+      const listed = await bob.get('/v1/conversations?limit=100');
+      const summary = listed.body.conversations.find((c: { conversation_id: string }) => c.conversation_id === response.body.conversation_id);
+      assert.deepEqual(summary.metadata, metadata);
+    });
+
+    it('refuses metadata nested more than 3 levels deep, naming the key', async () => {
+      const response = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId], metadata: { deep: { a: { b: { c: { d: 1 } } } } } });
+      assertProblem(response, 400);
+      assert.ok(namesField(response, 'metadata.deep'), JSON.stringify(response.body));
+    });
+
+    it('refuses metadata over 8 KiB as JSON, and over 50 keys', async () => {
+      const large = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId], metadata: { notes: 'x'.repeat(1900), more: 'y'.repeat(1900), rest: ['z'.repeat(1900), 'w'.repeat(1900), 'v'.repeat(1900)] } });
+      assertProblem(large, 400);
+      assert.ok(namesField(large, 'metadata'), JSON.stringify(large.body));
+      const many = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId], metadata: Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i])) });
+      assertProblem(many, 400);
+      assert.ok(namesField(many, 'metadata'), JSON.stringify(many.body));
+    });
+
+    it('still types name and description: a number as the name is refused', async () => {
+      const response = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId], metadata: { name: 5 } });
+      assertProblem(response, 400);
+      assert.ok(namesField(response, 'metadata.name'), JSON.stringify(response.body));
+    });
+
     it('rejects unknown member ids with 400 naming each unknown id', async () => {
       const ghost1 = randomUUID();
       const ghost2 = randomUUID();

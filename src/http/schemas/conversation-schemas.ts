@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { metadataLimits } from '../../domain/conversation-metadata.ts';
 import { ConversationTypes, memberLimits } from '../../domain/conversation-rules.ts';
 import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
 
@@ -7,16 +8,23 @@ const Metadata = Type.Object(
     name: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
     description: Type.Optional(Type.String({ maxLength: 2000 })),
   },
-  { additionalProperties: false, description: 'Details shown to members' },
+  {
+    // The client's own keys, any JSON: their nesting and total size are checked by conversation-metadata.ts.
+    additionalProperties: true,
+    maxProperties: metadataLimits.keys,
+    propertyNames: { minLength: 1, maxLength: 64, pattern: '^[^\\u0000-\\u001f\\u007f]+$' },
+    description:
+      `Details shown to members: \`name\` and \`description\`, and up to ${metadataLimits.keys} keys in all of the client's own ` +
+      `(1-64 characters each; any JSON, nested at most ${metadataLimits.depth} levels; at most ${metadataLimits.bytes} bytes as JSON)`,
+  },
 );
 
 export const CreateConversationBody = Type.Object(
   {
     type: Type.Enum([...ConversationTypes], { description: 'private: exactly 2 members; group: 3 to 100' }),
+    // No minItems/maxItems: the member rules (conversation-rules.ts) explain a count on either side in one sentence.
     members: Type.Array(Uuid(), {
-      minItems: memberLimits.private.min,
-      maxItems: memberLimits.group.max,
-      description: 'User ids, the caller included',
+      description: `User ids, the caller included: ${memberLimits.private.min} for private, ${memberLimits.group.min} to ${memberLimits.group.max} for group`,
     }),
     metadata: Type.Optional(Metadata),
   },
