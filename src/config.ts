@@ -31,6 +31,8 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /** Addresses of reverse proxies whose X-Forwarded-* headers are believed. */
   trustProxy: string[] | undefined;
+  /** Origins of the browser apps allowed to call the API across origins (CORS); `*` for any. */
+  corsOrigins: string[];
   dataDir: string;
   /** PostgreSQL server to use instead of the embedded database. */
   databaseUrl: string | undefined;
@@ -127,6 +129,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     port: integer(env, 'PORT', 8000, 0, 65535),
     publicBaseUrl: publicBaseUrl(env),
     trustProxy: trustProxy(env),
+    corsOrigins: corsOrigins(env),
     dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
@@ -276,6 +279,23 @@ function isProxyAddress(entry: string): boolean {
   const family = isIP(address);
   if (family === 0 || extra !== undefined) return false;
   return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
+/**
+ * Origins exactly as browsers send them (scheme, host, port if not the default; no path), or `*`. A typo would
+ * never match and fail silently in a browser's console: refused here instead.
+ */
+function corsOrigins(env: Env): string[] {
+  const name = 'CHAT4ALL_CORS_ORIGINS';
+  const entries = list(env, name, []);
+  for (const entry of entries) {
+    if (entry === '*') continue;
+    const url = URL.parse(entry);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(`${name} must list origins such as https://app.example.com or http://localhost:5173, or *, got "${entry}"`);
+    }
+  }
+  return entries.map((entry) => entry.replace(/\/$/, ''));
 }
 
 function storage(env: Env, dataDir: string): StorageConfig {

@@ -175,6 +175,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     channels: channelNames,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
     readiness: [
       { name: 'database', check: () => store.ping(), critical: true },
       // Accepted messages wait in the outbox while the bus is down.

@@ -16,7 +16,9 @@ import type { SendMessage } from '../app/send-message.ts';
 import type { TokenCodec } from '../app/token-codec.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
 import type { Webhooks } from '../app/webhooks.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import { registerApiDocs } from './api-docs.ts';
+import { registerCors } from './cors.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
@@ -31,6 +33,7 @@ import { conversationRoutes } from './routes/conversation-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
+import { indexRoutes } from './routes/index-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
@@ -59,6 +62,8 @@ export interface HttpServices {
   publicBaseUrl: string | undefined;
   /** Reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY). */
   trustProxy: string[] | undefined;
+  /** Origins of the browser apps allowed to call the API (CHAT4ALL_CORS_ORIGINS); none: no CORS headers. */
+  corsOrigins: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
@@ -91,9 +96,13 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return sendProblem(reply, problem(503, EdgeErrorCodes.SERVICE_UNAVAILABLE, 'The database cannot be reached right now; retry later'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = allowedMethods(app, request.url);
+    if (allowed.length === 0) return sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`));
+    reply.header('allow', allowed.join(', '));
+    const detail = `${request.method} is not allowed on ${request.url.split('?', 1)[0]}; it takes ${allowed.join(', ')}`;
+    return sendProblem(reply, problem(405, EdgeErrorCodes.METHOD_NOT_ALLOWED, detail));
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Browsers must not read a download (or any answer) as something other than its declared type, e.g. HTML.
@@ -120,7 +129,9 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     },
     errorHandler: onSocketError,
   });
+  await registerCors(app, services.corsOrigins);
   await registerApiDocs(app);
+  await app.register(indexRoutes);
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(authRoutes, { authenticate: services.authenticate });
   await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
