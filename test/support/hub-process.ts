@@ -55,6 +55,8 @@ export class HubProcess extends HubChild {
       DATABASE_URL: state.url,
       KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: state.topicPrefix,
+      // A runner pointed at a secured broker (TLS, SASL) points its hubs there the same way.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^KAFKA_(SSL|SASL)_?\w*$/.test(name))),
       ...s3Env(state.bucket),
     };
   }
