@@ -6,8 +6,10 @@
  * life. `npm ci` fills it (scripts/warm-compile-cache.ts); a module changed since is stripped once, then cached.
  */
 import module from 'node:module';
+import { loadEnvFile } from './env-file.ts';
 import { relaunchWithRuntimeFlags } from './runtime-flags.ts';
 
 module.enableCompileCache();
+loadEnvFile();
 relaunchWithRuntimeFlags();
 await import('./commands.ts');

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
@@ -14,9 +15,21 @@ export interface S3Config {
   publicEndpoint: string;
   region: string;
   bucket: string;
-  accessKey: string;
-  secretKey: string;
+  /** Static keys; undefined: the AWS SDK's default credential chain (AWS_* variables, profiles, an IAM role...). */
+  credentials: { accessKeyId: string; secretAccessKey: string } | undefined;
+  /** Bucket in the path (http://host/bucket/key), as S3-compatible servers want; false: virtual-hosted (bucket.host). */
+  forcePathStyle: boolean;
 }
+
+/** How the hub's Kafka clients reach a secured cluster (a managed service); nothing for a plain listener. */
+export interface KafkaSecurity {
+  /** TLS to every broker, verified against `ca` (PEM) or Node's own CA list; `cert` and `key` for mutual TLS. */
+  tls: { ca?: string; cert?: string; key?: string } | undefined;
+  sasl: { mechanism: SaslMechanism; username: string; password: string } | undefined;
+}
+
+export const SASL_MECHANISMS = ['PLAIN', 'SCRAM-SHA-256', 'SCRAM-SHA-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 /** Where file bytes go: a directory of the hub's own, or an S3-compatible object store. */
 export type StorageConfig = { kind: 'disk'; dir: string } | ({ kind: 's3' } & S3Config);
@@ -31,6 +44,8 @@ export interface Config {
   publicBaseUrl: string | undefined;
   /** Addresses of reverse proxies whose X-Forwarded-* headers are believed. */
   trustProxy: string[] | undefined;
+  /** Origins of the browser apps allowed to call the API across origins (CORS); `*` for any. */
+  corsOrigins: string[];
   dataDir: string;
   /** PostgreSQL server to use instead of the embedded database. */
   databaseUrl: string | undefined;
@@ -39,6 +54,8 @@ export interface Config {
   kafkaBootstrapServers: string[] | undefined;
   /** Prefix of the hub's Kafka topics and consumer groups. */
   kafkaNamespace: string;
+  /** TLS and SASL for Kafka. */
+  kafkaSecurity: KafkaSecurity;
   logLevel: string;
   demoUsers: boolean;
   bcryptRounds: number;
@@ -132,11 +149,13 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     port: integer(env, 'PORT', 8000, 0, 65535),
     publicBaseUrl: publicBaseUrl(env),
     trustProxy: trustProxy(env),
+    corsOrigins: corsOrigins(env),
     dataDir,
     databaseUrl: env.DATABASE_URL,
     databasePoolSize: integer(env, 'DATABASE_POOL_SIZE', 10, 1, 1_000),
     kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
+    kafkaSecurity: kafkaSecurity(env, warnings),
     logLevel: env.LOG_LEVEL ?? 'info',
     demoUsers: demoUsers(env, production),
     bcryptRounds: bcryptRounds(env, production),
@@ -286,12 +305,77 @@ function isProxyAddress(entry: string): boolean {
   return prefix === undefined || (/^\d+$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
 }
 
+/**
+ * Origins exactly as browsers send them (scheme, host, port if not the default; no path), or `*`. A typo would
+ * never match and fail silently in a browser's console: refused here instead.
+ */
+function corsOrigins(env: Env): string[] {
+  const name = 'CHAT4ALL_CORS_ORIGINS';
+  const entries = list(env, name, []);
+  for (const entry of entries) {
+    if (entry === '*') continue;
+    const url = URL.parse(entry);
+    if (!url || !['http:', 'https:'].includes(url.protocol) || url.origin !== entry.replace(/\/$/, '')) {
+      throw new ConfigError(`${name} must list origins such as https://app.example.com or http://localhost:5173, or *, got "${entry}"`);
+    }
+  }
+  return entries.map((entry) => entry.replace(/\/$/, ''));
+}
+
+/**
+ * Managed Kafka services take TLS (KAFKA_SSL, with a CA of their own or a public one) and SASL (PLAIN or SCRAM).
+ * A file or a user set without what makes it count would change nothing, silently: refused instead.
+ */
+function kafkaSecurity(env: Env, warnings: string[]): KafkaSecurity {
+  const ssl = boolean(env, 'KAFKA_SSL', false);
+  const files = { ca: 'KAFKA_SSL_CA_FILE', cert: 'KAFKA_SSL_CERT_FILE', key: 'KAFKA_SSL_KEY_FILE' } as const;
+  const tls: NonNullable<KafkaSecurity['tls']> = {};
+  for (const [option, name] of Object.entries(files) as Array<[keyof typeof files, string]>) {
+    const file = env[name];
+    if (file === undefined) continue;
+    if (!ssl) throw new ConfigError(`${name} is set but KAFKA_SSL is not true: set KAFKA_SSL=true to connect to Kafka over TLS`);
+    tls[option] = readSetting(name, file);
+  }
+  if ((tls.cert === undefined) !== (tls.key === undefined)) {
+    throw new ConfigError('KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: a client certificate and its private key, for mutual TLS');
+  }
+  const raw = env.KAFKA_SASL_MECHANISM;
+  const username = env.KAFKA_SASL_USERNAME;
+  const password = env.KAFKA_SASL_PASSWORD;
+  if (raw === undefined) {
+    if (username !== undefined || password !== undefined) {
+      throw new ConfigError(`KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (${SASL_MECHANISMS.join(', ')})`);
+    }
+    return { tls: ssl ? tls : undefined, sasl: undefined };
+  }
+  const mechanism = SASL_MECHANISMS.find((known) => known === raw.toUpperCase());
+  if (!mechanism) throw new ConfigError(`KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${raw}"`);
+  if (username === undefined || password === undefined) {
+    throw new ConfigError(`KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+  }
+  // SCRAM proves the password without sending it; PLAIN sends it as it is.
+  if (!mechanism.startsWith('SCRAM-') && !ssl) warnings.push('KAFKA_SASL_MECHANISM=PLAIN without KAFKA_SSL=true: the Kafka password crosses the network in clear');
+  return { tls: ssl ? tls : undefined, sasl: { mechanism, username, password } };
+}
+
+/** A setting that names a file, read now: a path that cannot be read stops the hub naming the variable. */
+function readSetting(name: string, file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${name} names ${file}, which cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+}
+
 function storage(env: Env, dataDir: string): StorageConfig {
   const endpoint = env.S3_ENDPOINT;
   if (!endpoint) return { kind: 'disk', dir: path.join(dataDir, 'files') };
   const accessKey = env.S3_ACCESS_KEY;
   const secretKey = env.S3_SECRET_KEY;
-  if (!accessKey || !secretKey) throw new ConfigError('S3_ENDPOINT is set: S3_ACCESS_KEY and S3_SECRET_KEY are required too');
+  // Neither: the SDK finds credentials itself (an IAM role on AWS, AWS_ACCESS_KEY_ID, ~/.aws). One alone is a mistake.
+  if ((accessKey === undefined) !== (secretKey === undefined)) {
+    throw new ConfigError('S3_ACCESS_KEY and S3_SECRET_KEY go together; set neither to use the AWS default credential chain');
+  }
   for (const [name, url] of [['S3_ENDPOINT', endpoint], ['S3_PUBLIC_ENDPOINT', env.S3_PUBLIC_ENDPOINT]] as const) {
     if (url !== undefined && !/^https?:\/\/[^/]+/.test(url)) throw new ConfigError(`${name} must be an http(s) URL, got "${url}"`);
   }
@@ -301,8 +385,10 @@ function storage(env: Env, dataDir: string): StorageConfig {
     publicEndpoint: env.S3_PUBLIC_ENDPOINT ?? endpoint,
     region: env.S3_REGION ?? 'us-east-1',
     bucket: env.S3_BUCKET ?? 'chat4all-files',
-    accessKey,
-    secretKey,
+    credentials: accessKey && secretKey ? { accessKeyId: accessKey, secretAccessKey: secretKey } : undefined,
+    // Every S3_ENDPOINT is a custom endpoint to the SDK, and S3-compatible servers (MinIO, S3Proxy) want the path
+    // style; AWS takes both, and false gives it the virtual-hosted style it recommends.
+    forcePathStyle: boolean(env, 'S3_FORCE_PATH_STYLE', true),
   };
 }
 

@@ -189,10 +189,11 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     channels: channelNames,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
+    corsOrigins: config.corsOrigins,
     readiness: [
       { name: 'database', check: () => store.ping(), critical: true },
       // Accepted messages wait in the outbox while the bus is down.
-      { name: 'bus', check: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS) : () => store.ping(), critical: false },
+      { name: 'bus', check: kafkaBootstrapServers ? () => pingKafka(kafkaBootstrapServers, KAFKA_PING_TIMEOUT_MS, config.kafkaSecurity.tls) : () => store.ping(), critical: false },
       // Without storage only files fail; a HEAD of an object that never exists is the cheapest round trip.
       { name: 'storage', check: async () => void (await storage.size('readiness-probe')), critical: false },
     ],
@@ -350,6 +351,7 @@ async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings
     partitions: config.busPartitions,
     lingerMs: config.lingerMs,
     namespace: config.kafkaNamespace,
+    security: config.kafkaSecurity,
     log,
   });
 }

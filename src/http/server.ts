@@ -18,7 +18,9 @@ import type { Sessions } from '../app/sessions.ts';
 import type { UserAdmin } from '../app/user-admin.ts';
 import type { UserDirectory } from '../app/user-directory.ts';
 import type { Webhooks } from '../app/webhooks.ts';
+import { allowedMethods } from './allowed-methods.ts';
 import { registerApiDocs } from './api-docs.ts';
+import { registerCors } from './cors.ts';
 import type { HttpApp } from './http-app.ts';
 import { BEARER_SUBPROTOCOL, bearerAuth, requireScope } from './bearer-auth.ts';
 import { EdgeErrorCodes, problem, sendProblem, toProblem } from './problem.ts';
@@ -34,6 +36,7 @@ import { conversationRoutes } from './routes/conversation-routes.ts';
 import { fileRoutes } from './routes/file-routes.ts';
 import { healthRoutes, type ReadinessCheck } from './routes/health-routes.ts';
 import { identityRoutes } from './routes/identity-routes.ts';
+import { indexRoutes } from './routes/index-routes.ts';
 import { messageRoutes } from './routes/message-routes.ts';
 import { signedUploadRoutes } from './routes/signed-upload-routes.ts';
 import { userRoutes } from './routes/user-routes.ts';
@@ -64,6 +67,8 @@ export interface HttpServices {
   publicBaseUrl: string | undefined;
   /** Reverse proxies whose X-Forwarded-* headers are believed (TRUST_PROXY). */
   trustProxy: string[] | undefined;
+  /** Origins of the browser apps allowed to call the API (CHAT4ALL_CORS_ORIGINS); none: no CORS headers. */
+  corsOrigins: readonly string[];
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
@@ -96,9 +101,13 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     reply.header('retry-after', String(RETRY_AFTER_SECONDS));
     return sendProblem(reply, problem(503, EdgeErrorCodes.SERVICE_UNAVAILABLE, 'The database cannot be reached right now; retry later'));
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`)),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const allowed = allowedMethods(app, request.url);
+    if (allowed.length === 0) return sendProblem(reply, problem(404, EdgeErrorCodes.ROUTE_NOT_FOUND, `No route ${request.method} ${request.url}`));
+    reply.header('allow', allowed.join(', '));
+    const detail = `${request.method} is not allowed on ${request.url.split('?', 1)[0]}; it takes ${allowed.join(', ')}`;
+    return sendProblem(reply, problem(405, EdgeErrorCodes.METHOD_NOT_ALLOWED, detail));
+  });
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
     // Browsers must not read a download (or any answer) as something other than its declared type, e.g. HTML.
@@ -125,7 +134,9 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
     },
     errorHandler: onSocketError,
   });
+  await registerCors(app, services.corsOrigins);
   await registerApiDocs(app);
+  await app.register(indexRoutes);
   await app.register(healthRoutes, { checks: services.readiness });
   await app.register(authRoutes, services);
   await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });

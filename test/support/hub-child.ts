@@ -6,13 +6,22 @@ const START_TIMEOUT_MS = 60_000;
 
 /** Settings every test process gets: fast bcrypt, quick polling, no demo-mode surprises. */
 /** What points a process at shared services: set per hub by `env`, never inherited from the runner. */
-export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_BOOTSTRAP_SERVERS|KAFKA_TOPIC_PREFIX|S3_\w+)$/;
+export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_\w+|S3_\w+)$/;
 
 /**
  * Speed-ups that change no behaviour: cheap hashes, quick polls, and V8's defaults instead of the memory tuning
- * (runtime-tuning.test.ts runs that one), whose baseline-compiled PGlite made the suite a third slower.
+ * (runtime-tuning.test.ts runs that one), whose baseline-compiled PGlite made the suite a third slower. No env
+ * file either: a developer's .env in the working directory must not reach the hubs under test (env-file.test.ts
+ * names one on purpose).
  */
-export const TEST_SETTINGS = { BCRYPT_ROUNDS: '4', CHAT4ALL_POLL_INTERVAL_MS: '50', LOG_LEVEL: 'warn', NODE_ENV: 'test', CHAT4ALL_TUNE_FOR: 'throughput' };
+export const TEST_SETTINGS = {
+  BCRYPT_ROUNDS: '4',
+  CHAT4ALL_POLL_INTERVAL_MS: '50',
+  LOG_LEVEL: 'warn',
+  NODE_ENV: 'test',
+  CHAT4ALL_TUNE_FOR: 'throughput',
+  CHAT4ALL_ENV_FILE: '/dev/null',
+};
 
 /** Production refuses bcrypt costs under 10: its hubs get the cheapest it takes, unless a test says otherwise. */
 const settingsFor = (env: Record<string, string>) => ({
@@ -52,11 +61,13 @@ export class HubChild {
     args: string[],
     env: Record<string, string>,
     ready: RegExp,
+    cwd?: string,
   ): Promise<{ child: ChildProcess; output: { text: string }; match: RegExpExecArray }> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
     const child = spawn(process.execPath, [CLI, ...args], {
       env: { ...inherited, ...settingsFor(env) },
       stdio: ['ignore', 'pipe', 'pipe'],
+      ...(cwd ? { cwd } : {}),
     });
     const output = { text: '' };
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));

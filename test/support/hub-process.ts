@@ -16,6 +16,8 @@ export interface HubOptions {
   args?: string[];
   /** embedded (default) or distributed: PostgreSQL + Kafka, with a database and topics of its own. */
   mode?: TestMode;
+  /** The working directory, where the hub looks for its .env; the runner's by default. */
+  cwd?: string;
 }
 
 /**
@@ -53,6 +55,8 @@ export class HubProcess extends HubChild {
       DATABASE_URL: state.url,
       KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: state.topicPrefix,
+      // A runner pointed at a secured broker (TLS, SASL) points its hubs there the same way.
+      ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^KAFKA_(SSL|SASL)_?\w*$/.test(name))),
       ...s3Env(state.bucket),
     };
   }
@@ -69,7 +73,7 @@ export class HubProcess extends HubChild {
     const mode = options.mode ?? 'embedded';
     const dataDir = options.dataDir ?? (await HubProcess.freshDataDir(mode));
     const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
-    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/);
+    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/, options.cwd);
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
   }
 

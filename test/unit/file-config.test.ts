@@ -17,8 +17,8 @@ describe('loadConfig: files', () => {
       publicEndpoint: 'http://127.0.0.1:9000',
       region: 'us-east-1',
       bucket: 'chat4all-files',
-      accessKey: 'key',
-      secretKey: 'secret',
+      credentials: { accessKeyId: 'key', secretAccessKey: 'secret' },
+      forcePathStyle: true,
     });
   });
 
@@ -27,11 +27,24 @@ describe('loadConfig: files', () => {
     assert.equal(storage.kind === 's3' && storage.publicEndpoint, 'https://files.example.com');
   });
 
-  it('refuses S3_ENDPOINT without keys, naming them', () => {
-    assert.throws(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' }), (error: unknown) => {
-      assert.ok(error instanceof ConfigError && /S3_ACCESS_KEY/.test(error.message));
-      return true;
-    });
+  it('takes S3_ENDPOINT without keys: the AWS default credential chain finds them', () => {
+    const storage = loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000' }).storage;
+    assert.equal(storage.kind === 's3' && storage.credentials, undefined);
+  });
+
+  it('refuses one key without the other, naming both', () => {
+    for (const env of [{ S3_ACCESS_KEY: 'key' }, { S3_SECRET_KEY: 'secret' }]) {
+      assert.throws(() => loadConfig({ S3_ENDPOINT: 'http://127.0.0.1:9000', ...env }), (error: unknown) => {
+        assert.ok(error instanceof ConfigError && /S3_ACCESS_KEY/.test(error.message) && /S3_SECRET_KEY/.test(error.message));
+        return true;
+      });
+    }
+  });
+
+  it('reads S3_FORCE_PATH_STYLE (true by default)', () => {
+    const storage = loadConfig({ ...s3, S3_FORCE_PATH_STYLE: 'false' }).storage;
+    assert.equal(storage.kind === 's3' && storage.forcePathStyle, false);
+    assert.throws(() => loadConfig({ ...s3, S3_FORCE_PATH_STYLE: 'sometimes' }), ConfigError);
   });
 
   it('refuses an S3_ENDPOINT that is not an http(s) URL', () => {

@@ -8,6 +8,7 @@ import {
   stringSerializers,
   type Message,
 } from '@platformatic/kafka';
+import type { KafkaSecurity } from '../../config.ts';
 import type { Logger } from '../../ports/logger.ts';
 import {
   jsonOf,
@@ -18,6 +19,7 @@ import {
   type MessageBus,
   type Subscription,
 } from '../../ports/message-bus.ts';
+import { kafkaConnectionOptions } from './kafka-connection.ts';
 
 export interface KafkaBusOptions {
   bootstrapServers: string[];
@@ -28,6 +30,8 @@ export interface KafkaBusOptions {
   lingerMs: number;
   /** Prepended to every topic and consumer group, so deployments can share a cluster. */
   namespace: string;
+  /** TLS and SASL, for a secured cluster. */
+  security: KafkaSecurity;
   log: Logger;
 }
 
@@ -69,6 +73,7 @@ export class KafkaBus implements MessageBus {
     this.#producer = new Producer({
       clientId: `${options.clientId}-producer`,
       bootstrapBrokers: options.bootstrapServers,
+      ...kafkaConnectionOptions(options.security, options.bootstrapServers),
       serializers: stringSerializers,
       idempotent: true,
       acks: ProduceAcks.ALL,
@@ -91,7 +96,11 @@ export class KafkaBus implements MessageBus {
 
   async #createTopics(topics: readonly string[]): Promise<void> {
     if (topics.every((topic) => this.#ensured.has(topic))) return;
-    const admin = new Admin({ clientId: `${this.#options.clientId}-admin`, bootstrapBrokers: this.#options.bootstrapServers });
+    const admin = new Admin({
+      clientId: `${this.#options.clientId}-admin`,
+      bootstrapBrokers: this.#options.bootstrapServers,
+      ...kafkaConnectionOptions(this.#options.security, this.#options.bootstrapServers),
+    });
     const wanted = topics.map((topic) => this.#options.namespace + topic);
     const missing = async () => {
       const existing = new Set(await admin.listTopics());
@@ -150,6 +159,7 @@ export class KafkaBus implements MessageBus {
       groupId: this.#options.namespace + group,
       clientId: `${this.#options.clientId}-${group}`,
       bootstrapBrokers: this.#options.bootstrapServers,
+      ...kafkaConnectionOptions(this.#options.security, this.#options.bootstrapServers),
       deserializers: { ...stringDeserializers, value: (data?: Buffer) => data as Buffer },
       sessionTimeout: SESSION_TIMEOUT_MS,
       heartbeatInterval: HEARTBEAT_INTERVAL_MS,

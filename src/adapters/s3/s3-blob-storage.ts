@@ -9,6 +9,7 @@ import {
   HeadObjectCommand,
   ListPartsCommand,
   S3Client,
+  type S3ClientConfig,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from '@aws-sdk/client-s3';
@@ -18,6 +19,21 @@ import { noteStreamed } from '../streamed-garbage.ts';
 import type { Readable } from 'node:stream';
 import type { S3Config } from '../../config.ts';
 import type { BlobStorage, ByteRange, ObjectDigest, StoredPart, UploadTarget } from '../../ports/blob-storage.ts';
+
+/** The client of the S3 server at `endpoint` (the hub's, or the one presigned URLs name). */
+export function s3ClientConfig(settings: S3Config, endpoint: string): S3ClientConfig {
+  return {
+    endpoint,
+    region: settings.region,
+    forcePathStyle: settings.forcePathStyle,
+    // No credentials: the SDK's default provider chain, resolved at the first request.
+    ...(settings.credentials ? { credentials: { ...settings.credentials } } : {}),
+    // Plain Content-Length bodies: no aws-chunked encoding with trailing checksums, which not every
+    // S3-compatible server accepts, and no checksum query parameters in presigned URLs.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
+  };
+}
 
 /** How many parts are copied at once when an upload is reopened. */
 const COPY_CONCURRENCY = 4;
@@ -33,17 +49,7 @@ export class S3BlobStorage implements BlobStorage {
   readonly #bucket: string;
 
   constructor(settings: S3Config) {
-    const client = (endpoint: string) =>
-      new S3Client({
-        endpoint,
-        region: settings.region,
-        forcePathStyle: true,
-        credentials: { accessKeyId: settings.accessKey, secretAccessKey: settings.secretKey },
-        // Plain Content-Length bodies: no aws-chunked encoding with trailing checksums, which not every
-        // S3-compatible server accepts, and no checksum query parameters in presigned URLs.
-        requestChecksumCalculation: 'WHEN_REQUIRED',
-        responseChecksumValidation: 'WHEN_REQUIRED',
-      });
+    const client = (endpoint: string) => new S3Client(s3ClientConfig(settings, endpoint));
     this.#client = client(settings.endpoint);
     this.#presigner = settings.publicEndpoint === settings.endpoint ? this.#client : client(settings.publicEndpoint);
     this.#bucket = settings.bucket;
