@@ -102,6 +102,7 @@ const RULES: Record<string, Rule> = {
 
 /** Operations outside bearer tokens, and what authorizes them instead. */
 const NOT_BEARER: Record<string, string> = {
+  'GET /': 'public: an index of the API',
   'GET /health': 'public',
   'GET /ready': 'public',
   'POST /auth/token': 'credentials in the body',
