@@ -43,6 +43,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.UPLOAD_LIMIT_REACHED]: 409,
   [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
   [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
+  [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.LOGIN_BUSY]: 503,
 };
 

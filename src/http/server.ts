@@ -10,6 +10,7 @@ import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
 import type { LiveEvents } from '../app/live-events.ts';
 import type { FileDownloads } from '../app/file-downloads.ts';
 import type { FileUploads } from '../app/file-uploads.ts';
+import type { RateLimitPolicies, RateLimiter } from '../app/rate-limiter.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
@@ -24,6 +25,7 @@ import { BodyLimits } from './body-limits.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
 import { publicUrls } from './public-urls.ts';
+import { NO_RATE_LIMITS, rateLimitHooks } from './rate-limit-hooks.ts';
 import { requestId } from './request-id.ts';
 import { authRoutes } from './routes/auth-routes.ts';
 import { channelRoutes } from './routes/channel-routes.ts';
@@ -62,6 +64,8 @@ export interface HttpServices {
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
+  /** The limits in force and their counters; undefined when limiting is off. */
+  rateLimits: { limiter: RateLimiter; policies: RateLimitPolicies } | undefined;
 }
 
 const RETRY_AFTER_SECONDS = 5;
@@ -79,6 +83,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const publicUrl = publicUrls(services.publicBaseUrl);
+  const limits = services.rateLimits ? rateLimitHooks(services.rateLimits.limiter, services.rateLimits.policies) : NO_RATE_LIMITS;
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
     drainRefusedBody(request, reply);
@@ -122,7 +127,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   });
   await registerApiDocs(app);
   await app.register(healthRoutes, { checks: services.readiness });
-  await app.register(authRoutes, { authenticate: services.authenticate });
+  await app.register(authRoutes, { authenticate: services.authenticate, limit: limits.login });
   await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
   await app.register(
     async (v1) => {
@@ -130,10 +135,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
       await v1.register(userRoutes, { directory: services.directory });
       await v1.register(identityRoutes, services);
       await v1.register(conversationRoutes, services);
-      await v1.register(messageRoutes, services);
-      await v1.register(webhookRoutes, { webhooks: services.webhooks });
+      await v1.register(messageRoutes, { ...services, limit: limits.sends });
+      await v1.register(webhookRoutes, { webhooks: services.webhooks, limit: limits.webhooks });
       await v1.register(websocketRoutes, { liveEvents: services.liveEvents, heartbeatMs: services.wsHeartbeatMs });
-      await v1.register(fileRoutes, { ...services, publicUrl });
+      await v1.register(fileRoutes, { ...services, publicUrl, limits });
     },
     { prefix: '/v1' },
   );

@@ -54,6 +54,8 @@ export class HubProcess extends HubChild {
       KAFKA_BOOTSTRAP_SERVERS: process.env.KAFKA_BOOTSTRAP_SERVERS ?? '127.0.0.1:9092',
       KAFKA_TOPIC_PREFIX: state.topicPrefix,
       ...s3Env(state.bucket),
+      // Rate-limit counters in the runner's Redis (shared by the hub's API processes), under the hub's own prefix.
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `${state.database}:` } : {}),
     };
   }
 

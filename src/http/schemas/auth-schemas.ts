@@ -44,10 +44,14 @@ export const loginSchema = {
   body: LoginBody,
   response: {
     200: Session,
-    ...problems([400, 401, 413, 503], {
+    ...problems([400, 401, 413, 429, 503], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'password: is required', field_errors: { password: ['is required'] } },
       401: { error_code: 'INVALID_CREDENTIALS', detail: 'Invalid username or password' },
       413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 8 KiB' },
+      429: {
+        error_code: 'RATE_LIMITED',
+        detail: 'Rate limit "login-username" reached: at most 20 login attempts for one username every 5 minutes; retry in 230 s',
+      },
       503: { error_code: 'LOGIN_BUSY', detail: 'Too many logins are being checked right now; retry in a moment' },
     }),
   },
