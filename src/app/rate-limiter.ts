@@ -40,7 +40,7 @@ const WARN_INTERVAL_MS = 30_000;
 export class RateLimiter {
   readonly #store: RateLimitStore;
   readonly #log: Logger;
-  #unchecked = 0;
+  #uncheckedCount = 0;
   #warnedAt = -Infinity;
 
   constructor(store: RateLimitStore, log: Logger) {
@@ -48,20 +48,30 @@ export class RateLimiter {
     this.#log = log;
   }
 
-  /** Counts one request under `key` (a user id, an address, a username); undefined when it could not be counted. */
-  async check(policy: RateLimitPolicy, key: string): Promise<RateLimitDecision | undefined> {
+  /**
+   * Counts one request under `key` (a user id, an address, a username); undefined when it could not be counted. At
+   * once when the store answers at once (memory), else a promise (Redis).
+   */
+  check(policy: RateLimitPolicy, key: string): RateLimitDecision | undefined | Promise<RateLimitDecision | undefined> {
+    let counted: ReturnType<RateLimitStore['hit']>;
     try {
-      return decide(policy, await this.#store.hit(`${policy.name}:${key}`, policy.windowSeconds * 1000));
+      counted = this.#store.hit(`${policy.name}:${key}`, policy.windowSeconds * 1000, policy.quota);
     } catch (error) {
-      this.#unchecked++;
-      const now = performance.now();
-      if (now - this.#warnedAt >= WARN_INTERVAL_MS) {
-        this.#log.warn({ err: error, unchecked: this.#unchecked }, 'rate limits not enforced: their counters cannot be reached');
-        this.#warnedAt = now;
-        this.#unchecked = 0;
-      }
-      return undefined;
+      return this.#unchecked(error);
     }
+    if (counted instanceof Promise) return counted.then((count) => decide(policy, count), (error: unknown) => this.#unchecked(error));
+    return decide(policy, counted);
+  }
+
+  #unchecked(error: unknown): undefined {
+    this.#uncheckedCount++;
+    const now = performance.now();
+    if (now - this.#warnedAt >= WARN_INTERVAL_MS) {
+      this.#log.warn({ err: error, unchecked: this.#uncheckedCount }, 'rate limits not enforced: their counters cannot be reached');
+      this.#warnedAt = now;
+      this.#uncheckedCount = 0;
+    }
+    return undefined;
   }
 
   ping(): Promise<void> {

@@ -1,4 +1,4 @@
-import type { RateLimitDecision } from '../domain/rate-limits.ts';
+import type { RateLimitDecision, RateLimitPolicy } from '../domain/rate-limits.ts';
 
 /**
  * The RateLimit-Policy and RateLimit response fields of draft-ietf-httpapi-ratelimit-headers (the form of drafts -08
@@ -7,8 +7,8 @@ import type { RateLimitDecision } from '../domain/rate-limits.ts';
  *   RateLimit: "sends";r=2999;t=60
  * q is the quota and w the window in seconds; r the quota left and t the seconds until it is whole again.
  */
-export function rateLimitPolicyField(decisions: readonly RateLimitDecision[]): string {
-  return decisions.map(({ policy }) => `${sfString(policy.name)};q=${policy.quota};w=${policy.windowSeconds}`).join(', ');
+export function rateLimitPolicyField(policies: readonly RateLimitPolicy[]): string {
+  return policies.map((policy) => `${sfString(policy.name)};q=${policy.quota};w=${policy.windowSeconds}`).join(', ');
 }
 
 export function rateLimitField(decisions: readonly RateLimitDecision[]): string {

@@ -77,13 +77,13 @@ describe('refusals', () => {
 describe('RateLimit and RateLimit-Policy fields', () => {
   it('describe one limit as a Structured Field list item with its parameters', () => {
     const decision = decide(sends, { count: 1, resetMs: 60_000 });
-    assert.equal(rateLimitPolicyField([decision]), '"sends";q=3;w=60');
+    assert.equal(rateLimitPolicyField([sends]), '"sends";q=3;w=60');
     assert.equal(rateLimitField([decision]), '"sends";r=2;t=60');
   });
 
   it('list every limit that applied, in order', () => {
     const decisions = [decide(sends, { count: 5, resetMs: 30_500 }), decide(logins, { count: 2, resetMs: 299_000 })];
-    assert.equal(rateLimitPolicyField(decisions), '"sends";q=3;w=60, "login-username";q=20;w=300');
+    assert.equal(rateLimitPolicyField([sends, logins]), '"sends";q=3;w=60, "login-username";q=20;w=300');
     assert.equal(rateLimitField(decisions), '"sends";r=0;t=31, "login-username";r=18;t=299');
   });
 
@@ -148,21 +148,21 @@ describe('the in-memory store', () => {
   it('counts per key within its window and starts again after it', async () => {
     let now = 0;
     const store = new MemoryRateLimitStore(() => now);
-    assert.deepEqual(await store.hit('a', 10_000), { count: 1, resetMs: 10_000 });
+    assert.deepEqual(store.hit('a', 10_000), { count: 1, resetMs: 10_000 });
     now = 4_000;
-    assert.deepEqual(await store.hit('a', 10_000), { count: 2, resetMs: 6_000 });
-    assert.deepEqual(await store.hit('b', 10_000), { count: 1, resetMs: 10_000 });
+    assert.deepEqual(store.hit('a', 10_000), { count: 2, resetMs: 6_000 });
+    assert.deepEqual(store.hit('b', 10_000), { count: 1, resetMs: 10_000 });
     now = 10_000;
-    assert.deepEqual(await store.hit('a', 10_000), { count: 1, resetMs: 10_000 });
+    assert.deepEqual(store.hit('a', 10_000), { count: 1, resetMs: 10_000 });
   });
 
   it('drops ended windows now and then, so keys seen once do not pile up', async () => {
     let now = 0;
     const store = new MemoryRateLimitStore(() => now);
-    for (let i = 0; i < 100; i++) await store.hit(`address-${i}`, 1_000);
+    for (let i = 0; i < 100; i++) store.hit(`address-${i}`, 1_000);
     assert.equal(store.size, 100);
     now = 120_000;
-    await store.hit('late', 1_000);
+    store.hit('late', 1_000);
     assert.equal(store.size, 1);
   });
 });
@@ -179,6 +179,13 @@ describe('RateLimiter', () => {
     assert.equal((await limiter.check(sends, 'u1'))?.remaining, 1);
   });
 
+  it('answers at once when its store does (memory), so the send path waits for nothing', () => {
+    const limiter = new RateLimiter(new MemoryRateLimitStore(), log);
+    const decision = limiter.check(sends, 'u9');
+    assert.ok(!(decision instanceof Promise));
+    assert.equal(decision?.remaining, 2);
+  });
+
   it('fails open: a store that cannot answer lets the request through unchecked, with one warning', async () => {
     const broken = { hit: () => Promise.reject(new Error('ECONNREFUSED')), ping: async () => {}, close: async () => {} };
     const limiter = new RateLimiter(broken, log);
@@ -186,5 +193,10 @@ describe('RateLimiter', () => {
     assert.equal(await limiter.check(sends, 'u1'), undefined);
     assert.equal(await limiter.check(sends, 'u1'), undefined);
     assert.equal(warnings.length, 1, 'one warning, not one per request');
+  });
+
+  it('fails open on a store that throws at once, too', () => {
+    const throwing = { hit: () => { throw new Error('closed'); }, ping: async () => {}, close: async () => {} };
+    assert.equal(new RateLimiter(throwing, log).check(sends, 'u1'), undefined);
   });
 });

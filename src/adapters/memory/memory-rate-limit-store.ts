@@ -23,7 +23,7 @@ export class MemoryRateLimitStore implements RateLimitStore {
     return this.#windows.size;
   }
 
-  async hit(key: string, windowMs: number): Promise<WindowCount> {
+  hit(key: string, windowMs: number): WindowCount {
     const now = this.#now();
     if (now >= this.#nextSweep) this.#sweep(now);
     const state = countInWindow(this.#windows.get(key), now, windowMs);

@@ -1,14 +1,16 @@
 import { Redis } from 'ioredis';
+import { nextBlockSize, reservedBlock, takeCount, type CountBlock } from '../../domain/count-blocks.ts';
 import type { WindowCount } from '../../domain/rate-limits.ts';
 import type { Logger } from '../../ports/logger.ts';
 import type { RateLimitStore } from '../../ports/rate-limit-store.ts';
 
 /**
- * One request counted in one round trip and one atomic step: the count goes up, and a counter that has no expiry
- * yet (it was just created) gets its window. Redis keeps the time, so API processes need no agreement on clocks.
+ * Counts reserved in one round trip and one atomic step: the count goes up by the block's size, and a counter that
+ * has no expiry yet (it was just created) gets its window. Redis keeps the time, so API processes need no agreement
+ * on clocks.
  */
-const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
+const RESERVE_SCRIPT = `
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -22,8 +24,10 @@ return {count, ttl}
  * than slowed down by a stalled store.
  */
 const COMMAND_TIMEOUT_MS = 250;
+/** How often blocks whose window ended are dropped. */
+const SWEEP_INTERVAL_MS = 60_000;
 
-type ScriptedRedis = Redis & { chat4allHit(key: string, windowMs: number): Promise<[number, number]> };
+type ScriptedRedis = Redis & { chat4allReserve(key: string, windowMs: number, size: number): Promise<[number, number]> };
 
 export interface RedisStoreOptions {
   url: string;
@@ -32,10 +36,18 @@ export interface RedisStoreOptions {
   log: Logger;
 }
 
-/** Counters in Redis, shared by every API process pointed at it (REDIS_URL). */
+/**
+ * Counters in Redis, shared by every API process pointed at it (REDIS_URL). A busy key is counted ahead in blocks
+ * (domain/count-blocks.ts): a user sending hundreds of messages a second costs a round trip every few dozen sends,
+ * not one each, and still never gets more than the quota across all processes.
+ */
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: ScriptedRedis;
   readonly #prefix: string;
+  readonly #blocks = new Map<string, CountBlock>();
+  /** Reservations in flight, so that requests for one key arriving together wait for one instead of each making one. */
+  readonly #reserving = new Map<string, Promise<void>>();
+  #nextSweep = performance.now() + SWEEP_INTERVAL_MS;
 
   constructor({ url, keyPrefix, log }: RedisStoreOptions) {
     this.#prefix = keyPrefix;
@@ -50,7 +62,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       retryStrategy: (attempt) => Math.min(attempt * 100, 2_000),
       connectionName: 'chat4all-rate-limits',
     }) as ScriptedRedis;
-    this.#redis.defineCommand('chat4allHit', { numberOfKeys: 1, lua: HIT_SCRIPT });
+    this.#redis.defineCommand('chat4allReserve', { numberOfKeys: 1, lua: RESERVE_SCRIPT });
     // Said once per outage, not at every reconnection attempt; without a listener ioredis prints each error itself.
     let down = false;
     this.#redis.on('error', (error: Error) => {
@@ -65,9 +77,36 @@ export class RedisRateLimitStore implements RateLimitStore {
     });
   }
 
-  async hit(key: string, windowMs: number): Promise<WindowCount> {
-    const [count, resetMs] = await this.#redis.chat4allHit(this.#prefix + key, windowMs);
-    return { count, resetMs };
+  hit(key: string, windowMs: number, quota: number): WindowCount | Promise<WindowCount> {
+    const now = performance.now();
+    return takeCount(this.#blocks.get(key), now) ?? this.#reserveAndTake(key, windowMs, quota);
+  }
+
+  async #reserveAndTake(key: string, windowMs: number, quota: number): Promise<WindowCount> {
+    for (;;) {
+      const inFlight = this.#reserving.get(key);
+      if (inFlight) await inFlight;
+      else {
+        const reservation = this.#reserve(key, windowMs, quota);
+        this.#reserving.set(key, reservation);
+        try {
+          await reservation;
+        } finally {
+          this.#reserving.delete(key);
+        }
+      }
+      // Others waiting on the same reservation may have used it up: then reserve again.
+      const taken = takeCount(this.#blocks.get(key), performance.now());
+      if (taken) return taken;
+    }
+  }
+
+  async #reserve(key: string, windowMs: number, quota: number): Promise<void> {
+    const now = performance.now();
+    if (now >= this.#nextSweep) this.#sweep(now);
+    const size = nextBlockSize(this.#blocks.get(key), now, quota);
+    const [total, resetMs] = await this.#redis.chat4allReserve(this.#prefix + key, windowMs, size);
+    this.#blocks.set(key, reservedBlock(total, size, resetMs, performance.now()));
   }
 
   async ping(): Promise<void> {
@@ -75,6 +114,12 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async close(): Promise<void> {
+    this.#blocks.clear();
     await this.#redis.quit().catch(() => this.#redis.disconnect());
+  }
+
+  #sweep(now: number): void {
+    for (const [key, block] of this.#blocks) if (block.endsAt <= now) this.#blocks.delete(key);
+    this.#nextSweep = now + SWEEP_INTERVAL_MS;
   }
 }
