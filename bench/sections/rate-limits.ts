@@ -162,7 +162,7 @@ export const rateLimitsSection: Section = {
           `+${limiterCost.memory === null || limiterCost.off === null ? '?' : (limiterCost.memory - limiterCost.off).toFixed(1)} µs with counters in memory, ` +
           `${limiterCost.redis === null || limiterCost.off === null ? 'Redis not measured (no REDIS_URL)' : `+${(limiterCost.redis - limiterCost.off).toFixed(1)} µs in Redis (Redis's own CPU not included)`}. ` +
           'Its share of the off rows\' server CPU µs/msg is what it takes from accept throughput where the server is CPU-bound, as here: the steadiest of these figures on a shared machine.',
-        'throughput cost = 1 − the median over rounds of (sum of on accepted/s) / (sum of off accepted/s); CPU cost/msg = the same median of the server\'s CPU µs per accepted message (hub, PostgreSQL, Kafka, Redis), on/off − 1, which moves less when others share the machine. errors counts every non-2xx (a 429 would be one).',
+        'throughput cost = 1 − the median over rounds of (sum of on accepted/s) / (sum of off accepted/s); CPU cost/msg = the same median of the server\'s CPU µs per accepted message (hub, PostgreSQL, Kafka, Redis), on/off − 1 (it moves with the machine\'s load too: CPU per message rises when other work shares the cores and caches). errors counts every non-2xx (a 429 would be one).',
         CPU_NOTE,
       ],
       data,
