@@ -42,9 +42,9 @@ if (values['hub-env']) {
   process.env.BENCH_HUB_ENV = JSON.stringify(Object.fromEntries(values['hub-env'].map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)])));
 }
 
-// Kafka for every section; what only some need (S3 for files) is started around those (withServices below), so
-// S3Proxy takes no CPU from what the others measure.
-const services = await localServices(['kafka']);
+// Kafka for every section, and Redis for the distributed API's rate limits; what only some need (S3 for files) is
+// started around those (withServices below), so S3Proxy takes no CPU from what the others measure.
+const services = await localServices(['kafka', 'redis']);
 try {
   Object.assign(process.env, services.env);
   let modes: TestMode[] = services.distributed ? ['embedded', 'distributed'] : ['embedded'];

@@ -2,9 +2,9 @@
  * `npm test`: runs every test file with node:test, the contract suite once per mode.
  *
  * - embedded: always; files on local disk.
- * - distributed (PostgreSQL + Apache Kafka + S3-compatible storage): uses KAFKA_BOOTSTRAP_SERVERS and S3_ENDPOINT
- *   (with S3_ACCESS_KEY, S3_SECRET_KEY) when they are set; otherwise starts what is missing (Kafka, S3Proxy) with
- *   scripts/services.sh and stops it afterwards. Without Java, whatever needs a service that cannot start is
+ * - distributed (PostgreSQL + Apache Kafka + S3-compatible storage + Redis): uses KAFKA_BOOTSTRAP_SERVERS, S3_ENDPOINT
+ *   (with S3_ACCESS_KEY, S3_SECRET_KEY) and REDIS_URL when they are set; otherwise starts what is missing (Kafka,
+ *   S3Proxy, Redis) with scripts/services.sh and stops it afterwards. Without Java, whatever needs a service that cannot start is
  *   skipped with a loud message; with Java, a service that fails to start fails the run.
  *
  * Embedded hubs start on a copy of one cluster initialised here (test/support/pglite-template.ts says why).
@@ -27,7 +27,7 @@ async function main(): Promise<number> {
     throw error;
   }
   const chromiumWarning = ensureChromium();
-  const services = await localServices(['kafka', 's3']);
+  const services = await localServices(['kafka', 's3', 'redis']);
   const modes = services.distributed ? ['embedded', 'distributed'] : ['embedded'];
   for (const warning of [...services.warnings, ...(chromiumWarning ? [chromiumWarning] : [])]) loud(warning);
   const env: NodeJS.ProcessEnv = { ...process.env, ...services.env };

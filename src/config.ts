@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import type { HashingLimits } from './app/hashing-queue.ts';
+import type { RateLimitName, RateLimitQuota } from './app/rate-limiter.ts';
 import { channelNames } from './channels/registry.ts';
 import { MAX_CHUNK_SIZE, MIN_CHUNK_SIZE } from './domain/file-rules.ts';
 import type { ClaimPolicy } from './domain/identity-claims.ts';
@@ -116,6 +117,10 @@ export interface Config {
   chunkConcurrency: { perUser: number; total: number };
   /** Login hashes an API process runs at once, and how many more wait; a login beyond them is refused (503). */
   loginHashing: HashingLimits;
+  /** The rate limits in force (one left out is off; none when CHAT4ALL_RATE_LIMITS=off). */
+  rateLimits: Partial<Record<RateLimitName, RateLimitQuota>>;
+  /** Redis for the rate-limit counters, shared by every API process; unset: each process counts in its own memory. */
+  redis: { url: string; keyPrefix: string } | undefined;
   /** What the V8 flags of the API and of the embedded database favour (runtime-flags.ts). */
   tuneFor: Tuning;
   /** Settings that work but should not (weak secrets outside production), for the start-up output. */
@@ -222,9 +227,58 @@ export function loadConfig(rawEnv: Env = process.env): Config {
       running: integer(env, 'CHAT4ALL_LOGIN_HASHES', Math.max(1, availableParallelism() - 1), 1, 1_024),
       waiting: integer(env, 'CHAT4ALL_LOGIN_HASH_QUEUE', 16, 0, 100_000),
     },
+    rateLimits: rateLimits(env, warnings),
+    redis: env.REDIS_URL ? { url: redisUrl(env.REDIS_URL), keyPrefix: env.REDIS_KEY_PREFIX ?? 'chat4all:' } : undefined,
     tuneFor: runtimeSettings(env).tuneFor,
     warnings,
   };
+}
+
+/**
+ * Defaults for a production messaging API: logins are few (a token lasts an hour) and the address limit leaves room
+ * for an office behind one NAT; sends allow an integration's steady 50 messages/s; uploads and webhooks are set-up
+ * actions, and chunk requests follow from uploads (a 2 GiB file is 256 chunks of 8 MiB).
+ */
+const RATE_LIMIT_DEFAULTS: Record<RateLimitName, { variable: string; quota: string }> = {
+  loginAddress: { variable: 'CHAT4ALL_RATE_LIMIT_LOGIN_ADDRESS', quota: '60/1m' },
+  loginUsername: { variable: 'CHAT4ALL_RATE_LIMIT_LOGIN_USERNAME', quota: '20/5m' },
+  sends: { variable: 'CHAT4ALL_RATE_LIMIT_SENDS', quota: '3000/1m' },
+  uploads: { variable: 'CHAT4ALL_RATE_LIMIT_UPLOADS', quota: '100/1m' },
+  chunks: { variable: 'CHAT4ALL_RATE_LIMIT_CHUNKS', quota: '1200/1m' },
+  webhooks: { variable: 'CHAT4ALL_RATE_LIMIT_WEBHOOKS', quota: '60/1h' },
+};
+
+function rateLimits(env: Env, warnings: string[]): Partial<Record<RateLimitName, RateLimitQuota>> {
+  if (!boolean(env, 'CHAT4ALL_RATE_LIMITS', true)) return {};
+  const limits: Partial<Record<RateLimitName, RateLimitQuota>> = {};
+  for (const [limit, { variable, quota }] of Object.entries(RATE_LIMIT_DEFAULTS)) {
+    const parsed = rateLimitQuota(variable, env[variable] ?? quota);
+    if (parsed) limits[limit as RateLimitName] = parsed;
+  }
+  // Each API process would count on its own: N of them let N times the limits through.
+  if (env.DATABASE_URL && !env.REDIS_URL && Object.keys(limits).length > 0) {
+    warnings.push('rate limits are counted per API process: set REDIS_URL so that every API process shares the counters');
+  }
+  return limits;
+}
+
+const WINDOW_UNITS: Record<string, number> = { s: 1, m: 60, h: 3600 };
+
+/** "3000/1m": 3000 requests a minute (the window in s, m or h; bare seconds too); "off": no limit. */
+export function rateLimitQuota(name: string, raw: string): RateLimitQuota | undefined {
+  if (/^(off|false|0|no)$/i.test(raw.trim())) return undefined;
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*([smh]?)\s*$/.exec(raw);
+  const quota = Number(match?.[1]);
+  const windowSeconds = Number(match?.[2]) * WINDOW_UNITS[match?.[3] || 's']!;
+  if (!match || quota < 1 || quota > 1e9 || windowSeconds < 1 || windowSeconds > 24 * 3600) {
+    throw new ConfigError(`${name} must be a number of requests per window of at most 24 h, e.g. 3000/1m, 20/300s or 60/1h, or "off", got "${raw}"`);
+  }
+  return { quota, windowSeconds };
+}
+
+function redisUrl(raw: string): string {
+  if (!/^rediss?:\/\/[^/]/.test(raw)) throw new ConfigError(`REDIS_URL must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379, got "${raw}"`);
+  return raw;
 }
 
 /**

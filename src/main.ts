@@ -2,6 +2,7 @@ import { hostname } from 'node:os';
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { BcryptHasher } from './adapters/bcrypt/bcrypt-hasher.ts';
+import { MemoryRateLimitStore } from './adapters/memory/memory-rate-limit-store.ts';
 import { DiskBlobStorage } from './adapters/disk/disk-blob-storage.ts';
 import { SystemHostResolver } from './adapters/dns/system-host-resolver.ts';
 import { FetchWebhookSender } from './adapters/http/fetch-webhook-sender.ts';
@@ -31,6 +32,7 @@ import { HashingQueue } from './app/hashing-queue.ts';
 import { Conversations } from './app/conversations.ts';
 import { Identities } from './app/identities.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
+import { RateLimiter, rateLimitPolicies } from './app/rate-limiter.ts';
 import { ReadMessages } from './app/read-messages.ts';
 import { ReadReceipts } from './app/read-receipts.ts';
 import { ReceiveChannelWebhook } from './app/receive-channel-webhook.ts';
@@ -53,6 +55,7 @@ import { MAX_RETRY_DELAY_MS } from './domain/webhook-retry.ts';
 import type { HttpServices } from './http/server.ts';
 import type { BlobStorage } from './ports/blob-storage.ts';
 import type { MessageBus } from './ports/message-bus.ts';
+import type { RateLimitStore } from './ports/rate-limit-store.ts';
 import { startApi } from './roles/api-role.ts';
 import { startCleanup } from './roles/cleanup-role.ts';
 import { startConnector } from './roles/connector-role.ts';
@@ -119,6 +122,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
     config.kafkaBootstrapServers ? `Kafka at ${config.kafkaBootstrapServers.join(',')}` : 'bus on the database',
     config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
+    ...(config.redis ? [`rate-limit counters in Redis at ${redact(config.redis.url)}`] : []),
   ].join(', ');
 
   // Unset, the secret is 32 random bytes generated once and shared through the database by every process on it.
@@ -155,7 +159,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const fileAvailability = new FileAvailability(store.files, storage);
   const webhookDestinations = new WebhookDestinationPolicy(new SystemHostResolver(), { allowNonPublic: config.webhookAllowPrivateAddresses });
 
-  const httpServices: Omit<HttpServices, 'liveEvents'> = {
+  const httpServices: Omit<HttpServices, 'liveEvents' | 'rateLimits'> = {
     authenticate: new Authenticate(store.users, requestHasher, sessions),
     clientCredentials: new ClientCredentials(store.clients, sessions),
     sessions,
@@ -250,9 +254,16 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   };
 
   const starters: Record<Exclude<RoleName, `connector:${string}`>, () => Promise<RunningRole>> = {
-    api: () =>
-      startApi({
-        services: httpServices,
+    api: async () => {
+      const roleLog = log.child({ role: 'api' });
+      const rateLimits = await openRateLimits(config, roleLog.child({ component: 'rate-limits' }));
+      const readiness = [
+        ...httpServices.readiness,
+        // Without its counters the API lets requests through unchecked: degraded, not down.
+        ...(config.redis && rateLimits ? [{ name: 'rate_limits', check: () => rateLimits.limiter.ping(), critical: false }] : []),
+      ];
+      const role = await startApi({
+        services: { ...httpServices, readiness, rateLimits },
         feeds: store.userEvents,
         revoked,
         // Alone on its database (embedded), every revocation is this process's own: nothing to poll for.
@@ -260,8 +271,19 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
         host: config.host,
         port: config.port,
         print,
-        log: log.child({ role: 'api' }),
-      }),
+        log: roleLog,
+      }).catch(async (error: unknown) => {
+        await rateLimits?.limiter.close();
+        throw error;
+      });
+      return {
+        ...role,
+        stop: async () => {
+          await role.stop();
+          await rateLimits?.limiter.close();
+        },
+      };
+    },
     relay: () => startRelay({ outbox: store.outbox, openBus: openBusOnce, log: log.child({ role: 'relay' }) }),
     router: () => {
       const role = consumer('router');
@@ -356,6 +378,20 @@ async function openBus(config: Config, database: SqlDatabase, loop: LoopSettings
   });
 }
 
+/** The limits in force and where their counters live: Redis when REDIS_URL is set, else this process's memory. */
+async function openRateLimits(config: Config, log: Logger): Promise<HttpServices['rateLimits']> {
+  const policies = rateLimitPolicies(config.rateLimits);
+  if (Object.keys(policies).length === 0) return undefined;
+  let store: RateLimitStore;
+  if (config.redis) {
+    const { RedisRateLimitStore } = await import('./adapters/redis/redis-rate-limit-store.ts');
+    store = new RedisRateLimitStore({ ...config.redis, log });
+  } else {
+    store = new MemoryRateLimitStore();
+  }
+  return { limiter: new RateLimiter(store, log), policies };
+}
+
 async function openStorage(config: StorageConfig): Promise<BlobStorage> {
   if (config.kind === 'disk') return new DiskBlobStorage(config.dir);
   const { S3BlobStorage } = await import('./adapters/s3/s3-blob-storage.ts');
@@ -369,6 +405,6 @@ function redact(url: string): string {
     if (parsed.password) parsed.password = '***';
     return parsed.toString();
   } catch {
-    return 'the configured DATABASE_URL';
+    return 'the configured URL';
   }
 }

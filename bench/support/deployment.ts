@@ -80,8 +80,24 @@ export interface Deployment {
 
 export const freshState = () => mkdtemp(path.join(tmpdir(), 'chat4all-bench-'));
 
-/** Production-like settings: info logs, the default bcrypt cost, demo users on (they are the load's senders). */
-const BENCH_SETTINGS = { LOG_LEVEL: 'info', CHAT4ALL_DEMO_USERS: 'true', HOST: '127.0.0.1' };
+/** A quota no bench load reaches: the limits still count every request (their cost is measured) but refuse none. */
+const UNREACHED = '100000000/1m';
+
+/**
+ * Production-like settings: info logs, the default bcrypt cost, demo users on (they are the load's senders), rate
+ * limits on but raised past what 5 senders at full speed send (the rate-limits section compares with them off).
+ */
+const BENCH_SETTINGS = {
+  LOG_LEVEL: 'info',
+  CHAT4ALL_DEMO_USERS: 'true',
+  HOST: '127.0.0.1',
+  CHAT4ALL_RATE_LIMIT_LOGIN_ADDRESS: UNREACHED,
+  CHAT4ALL_RATE_LIMIT_LOGIN_USERNAME: UNREACHED,
+  CHAT4ALL_RATE_LIMIT_SENDS: UNREACHED,
+  CHAT4ALL_RATE_LIMIT_UPLOADS: UNREACHED,
+  CHAT4ALL_RATE_LIMIT_CHUNKS: UNREACHED,
+  CHAT4ALL_RATE_LIMIT_WEBHOOKS: UNREACHED,
+};
 
 export async function startDeployment(options: DeploymentOptions): Promise<Deployment> {
   const dataDir = options.dataDir ?? (await freshState());

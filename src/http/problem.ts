@@ -47,6 +47,7 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.UPLOAD_LIMIT_REACHED]: 409,
   [ErrorCodes.STORAGE_QUOTA_EXCEEDED]: 409,
   [ErrorCodes.TOO_MANY_CHUNK_UPLOADS]: 429,
+  [ErrorCodes.RATE_LIMITED]: 429,
   [ErrorCodes.LOGIN_BUSY]: 503,
   // OAuth's invalid_grant and invalid_scope are 400s (RFC 6749 §5.2); invalid_client a 401.
   [ErrorCodes.REFRESH_TOKEN_INVALID]: 400,

@@ -11,6 +11,7 @@ import type { ReceiveChannelWebhook } from '../app/receive-channel-webhook.ts';
 import type { LiveEvents } from '../app/live-events.ts';
 import type { FileDownloads } from '../app/file-downloads.ts';
 import type { FileUploads } from '../app/file-uploads.ts';
+import type { RateLimitPolicies, RateLimiter } from '../app/rate-limiter.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
@@ -28,6 +29,7 @@ import { BodyLimits } from './body-limits.ts';
 import { drainRefusedBody } from './lingering-drain.ts';
 import { loggableUrl } from './loggable-url.ts';
 import { publicUrls } from './public-urls.ts';
+import { NO_RATE_LIMITS, rateLimitHooks } from './rate-limit-hooks.ts';
 import { requestId } from './request-id.ts';
 import { adminRoutes } from './routes/admin-routes.ts';
 import { authRoutes } from './routes/auth-routes.ts';
@@ -72,6 +74,8 @@ export interface HttpServices {
   readiness: ReadinessCheck[];
   /** Tells errors that mean "a dependency is down, retry later" (answered 503) from bugs (500). */
   isUnavailable(error: unknown): boolean;
+  /** The limits in force and their counters; undefined when limiting is off. */
+  rateLimits: { limiter: RateLimiter; policies: RateLimitPolicies } | undefined;
 }
 
 const RETRY_AFTER_SECONDS = 5;
@@ -89,6 +93,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const publicUrl = publicUrls(services.publicBaseUrl);
+  const limits = services.rateLimits ? rateLimitHooks(services.rateLimits.limiter, services.rateLimits.policies) : NO_RATE_LIMITS;
   app.setValidatorCompiler(validatorCompiler);
   app.setErrorHandler((error, request, reply) => {
     drainRefusedBody(request, reply);
@@ -138,7 +143,7 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   await registerApiDocs(app);
   await app.register(indexRoutes);
   await app.register(healthRoutes, { checks: services.readiness });
-  await app.register(authRoutes, services);
+  await app.register(authRoutes, { ...services, limit: limits.login });
   await app.register(channelRoutes, { prefix: '/v1', receiveChannelWebhook: services.receiveChannelWebhook });
   await app.register(
     async (v1) => {
@@ -149,10 +154,10 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
         await chat.register(userRoutes, { directory: services.directory });
         await chat.register(identityRoutes, services);
         await chat.register(conversationRoutes, services);
-        await chat.register(messageRoutes, services);
-        await chat.register(webhookRoutes, { webhooks: services.webhooks });
+        await chat.register(messageRoutes, { ...services, limit: limits.sends });
+        await chat.register(webhookRoutes, { webhooks: services.webhooks, limit: limits.webhooks });
         await chat.register(websocketRoutes, { liveEvents: services.liveEvents, sessions: services.sessions, heartbeatMs: services.wsHeartbeatMs });
-        await chat.register(fileRoutes, { ...services, publicUrl });
+        await chat.register(fileRoutes, { ...services, publicUrl, limits });
       });
     },
     { prefix: '/v1' },

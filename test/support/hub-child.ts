@@ -4,9 +4,8 @@ import { fileURLToPath } from 'node:url';
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
-/** Settings every test process gets: fast bcrypt, quick polling, no demo-mode surprises. */
 /** What points a process at shared services: set per hub by `env`, never inherited from the runner. */
-export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_\w+|S3_\w+)$/;
+export const SERVICE_VARIABLES = /^(DATABASE_URL|KAFKA_\w+|S3_\w+|REDIS_\w+)$/;
 
 /**
  * Speed-ups that change no behaviour: cheap hashes, quick polls, and V8's defaults instead of the memory tuning

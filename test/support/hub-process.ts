@@ -58,6 +58,8 @@ export class HubProcess extends HubChild {
       // A runner pointed at a secured broker (TLS, SASL) points its hubs there the same way.
       ...Object.fromEntries(Object.entries(process.env).filter(([name]) => /^KAFKA_(SSL|SASL)_?\w*$/.test(name))),
       ...s3Env(state.bucket),
+      // Rate-limit counters in the runner's Redis (shared by the hub's API processes), under the hub's own prefix.
+      ...(process.env.REDIS_URL ? { REDIS_URL: process.env.REDIS_URL, REDIS_KEY_PREFIX: `${state.database}:` } : {}),
     };
   }
 

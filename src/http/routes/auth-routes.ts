@@ -6,6 +6,7 @@ import type { Sessions } from '../../app/sessions.ts';
 import { DomainError, ErrorCodes } from '../../domain/errors.ts';
 import { bearerAuth } from '../bearer-auth.ts';
 import { BodyLimits } from '../body-limits.ts';
+import type { RateLimitHooks } from '../rate-limit-hooks.ts';
 import { grantJson } from '../representations.ts';
 import { logoutSchema, refreshSchema, revokeSchema, tokenSchema } from '../schemas/auth-schemas.ts';
 
@@ -13,15 +14,16 @@ interface AuthRouteOptions {
   authenticate: Authenticate;
   clientCredentials: ClientCredentials;
   sessions: Sessions;
+  limit: RateLimitHooks['login'];
 }
 
-export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { authenticate, clientCredentials, sessions }) => {
+export const authRoutes: FastifyPluginAsyncTypebox<AuthRouteOptions> = async (app, { authenticate, clientCredentials, sessions, limit }) => {
   // OAuth 2 clients send token and revocation requests as forms (RFC 6749 §4, RFC 7009); only these routes take them.
   app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: BodyLimits.login }, (_request, body, done) => {
     done(null, Object.fromEntries(new URLSearchParams(body as string)));
   });
 
-  app.post('/auth/token', { schema: tokenSchema, bodyLimit: BodyLimits.login }, async (request) => {
+  app.post('/auth/token', { schema: tokenSchema, bodyLimit: BodyLimits.login, preHandler: limit }, async (request) => {
     const body = request.body;
     switch (body.grant_type ?? 'password') {
       case 'password':

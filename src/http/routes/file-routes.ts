@@ -13,6 +13,7 @@ import { parseByteRange } from '../byte-range.ts';
 import { attachment } from '../content-disposition.ts';
 import { EdgeErrorCodes, problem, sendProblem } from '../problem.ts';
 import type { PublicUrl } from '../public-urls.ts';
+import type { RateLimitHooks } from '../rate-limit-hooks.ts';
 import { completedJson, fileStatusJson } from '../representations.ts';
 import { completeSchema, downloadSchema, fileStatusSchema, initiateSchema, uploadChunkSchema } from '../schemas/file-schemas.ts';
 
@@ -21,6 +22,8 @@ interface FileRouteOptions {
   completeUpload: CompleteUpload;
   fileDownloads: FileDownloads;
   publicUrl: PublicUrl;
+  /** Upload starts and chunk requests, per user, counted before the body is read. */
+  limits: Pick<RateLimitHooks, 'uploads' | 'chunks'>;
 }
 
 /** Raw chunk bodies are handed to the route as the request stream itself: nothing buffers them. */
@@ -28,7 +31,7 @@ export function streamRawBodies(app: FastifyInstance, types: string | string[]):
   app.addContentTypeParser(types, (_request, payload, done) => done(null, payload));
 }
 
-export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl }) => {
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl, limits }) => {
   // Bodies here are chunks (raw or multipart) or JSON: Fastify's text/plain parser made a text/plain chunk look like
   // a request for an upload URL, answered 200 with its bytes dropped. Without it such a body is a 415.
   app.removeContentTypeParser('text/plain');
@@ -38,7 +41,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     const chunks = plugin.withTypeProvider<TypeBoxTypeProvider>();
     streamRawBodies(chunks, 'application/octet-stream');
     await chunks.register(multipart, { limits: { files: 1, fields: 10, fileSize: MAX_CHUNK_SIZE + 1 } });
-    chunks.patch('/files/upload', { schema: uploadChunkSchema }, async (request) => {
+    chunks.patch('/files/upload', { schema: uploadChunkSchema, onRequest: limits.chunks }, async (request) => {
       const { file_id: fileId, chunk_id: chunkId } = request.query;
       const caller = request.caller.userId;
       if (!request.isMultipart() && !(request.body instanceof Readable)) {
@@ -51,7 +54,7 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     });
   });
 
-  app.post('/files/initiate', { schema: initiateSchema }, async (request, reply) => {
+  app.post('/files/initiate', { schema: initiateSchema, onRequest: limits.uploads }, async (request, reply) => {
     const { filename, file_size, content_type, checksum_sha256 } = request.body;
     const { file, upload } = await fileUploads.initiate(request.caller.userId, {
       filename,

@@ -3,6 +3,7 @@ import type { ReadMessages } from '../../app/read-messages.ts';
 import type { SendMessage } from '../../app/send-message.ts';
 import { validationError } from '../../domain/errors.ts';
 import { DEFAULT_PRIORITY, type Payload } from '../../domain/message.ts';
+import type { RateLimitHooks } from '../rate-limit-hooks.ts';
 import { acceptedJson, messageDetailJson, messageJson } from '../representations.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 import { getMessageSchema, listMessagesSchema, sendMessageSchema } from '../schemas/message-schemas.ts';
@@ -18,12 +19,14 @@ interface MessageRouteOptions {
   sendMessage: SendMessage;
   readMessages: ReadMessages;
   channels: readonly string[];
+  /** Per user, counted before the body is read. */
+  limit: RateLimitHooks['sends'];
 }
 
 export const messageRoutes: FastifyPluginAsyncTypebox<MessageRouteOptions> = async (app, options) => {
-  const { sendMessage, readMessages, channels } = options;
+  const { sendMessage, readMessages, channels, limit } = options;
 
-  app.post('/messages', { schema: sendMessageSchema(channels) }, async (request, reply) => {
+  app.post('/messages', { schema: sendMessageSchema(channels), onRequest: limit }, async (request, reply) => {
     const body = request.body;
     request.messageId = body.message_id;
     const payload: Payload =

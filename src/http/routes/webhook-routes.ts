@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Webhooks } from '../../app/webhooks.ts';
+import type { RateLimitHooks } from '../rate-limit-hooks.ts';
 import { webhookDeadLetterJson, webhookJson } from '../representations.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 import {
@@ -11,8 +12,8 @@ import {
   replayDeadLettersSchema,
 } from '../schemas/webhook-schemas.ts';
 
-export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: Webhooks }> = async (app, { webhooks }) => {
-  app.post('/webhooks', { schema: createWebhookSchema }, async (request, reply) => {
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: Webhooks; limit: RateLimitHooks['webhooks'] }> = async (app, { webhooks, limit }) => {
+  app.post('/webhooks', { schema: createWebhookSchema, onRequest: limit }, async (request, reply) => {
     const { webhook, secret } = await webhooks.register(request.caller.userId, request.body);
     return reply.code(201).send({ ...webhookJson(webhook), secret });
   });

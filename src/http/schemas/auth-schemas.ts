@@ -75,11 +75,15 @@ const TokenAnswer = Type.Object(
   },
 );
 
-const tokenProblems = problems([400, 401, 403, 413, 503], {
+const tokenProblems = problems([400, 401, 403, 413, 429, 503], {
   400: { error_code: 'REFRESH_TOKEN_INVALID', detail: 'The refresh token was already used: its session is ended for safety; sign in again' },
   401: { error_code: 'INVALID_CREDENTIALS', detail: 'Invalid username or password' },
   403: { error_code: 'USER_DISABLED', detail: 'The account was disabled' },
   413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 8 KiB' },
+  429: {
+    error_code: 'RATE_LIMITED',
+    detail: 'Rate limit "login-username" reached: at most 20 login attempts for one username every 5 minutes; retry in 230 s',
+  },
   503: { error_code: 'LOGIN_BUSY', detail: 'Too many logins are being checked right now; retry in a moment' },
 });
 

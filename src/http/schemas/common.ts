@@ -46,6 +46,10 @@ const exampleProblems: Record<number, ExampleProblem> = {
   404: { error_code: 'CONVERSATION_NOT_FOUND', detail: 'Conversation not found' },
   409: { error_code: 'IDEMPOTENCY_CONFLICT', detail: 'message_id was already used for a different message' },
   413: { error_code: 'BODY_TOO_LARGE', detail: 'The request body is larger than 64 KiB' },
+  429: {
+    error_code: 'RATE_LIMITED',
+    detail: 'Rate limit "sends" reached: at most 3000 messages sent by one user every minute; retry in 42 s',
+  },
   503: { error_code: 'SERVICE_UNAVAILABLE', detail: 'The database is unreachable; retry later' },
 };
 

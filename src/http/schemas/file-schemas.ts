@@ -65,7 +65,7 @@ export const initiateSchema = {
   body: InitiateBody,
   response: {
     201: Initiated,
-    ...problems([400, 401, 409, 413], {
+    ...problems([400, 401, 409, 413, 429], {
       400: { error_code: 'VALIDATION_FAILED', detail: 'file_size: must be >= 1', field_errors: { file_size: ['must be >= 1'] } },
       409: {
         error_code: 'STORAGE_QUOTA_EXCEEDED',
@@ -73,6 +73,7 @@ export const initiateSchema = {
         field_errors: { file_size: ['must be at most 4836480, what is left of the storage quota'] },
       },
       413: { error_code: 'FILE_TOO_LARGE', detail: 'File size exceeds the 2 GiB limit (2147483648 bytes)' },
+      429: { error_code: 'RATE_LIMITED', detail: 'Rate limit "uploads" reached: at most 100 uploads started by one user every minute; retry in 12 s' },
     }),
   },
 };

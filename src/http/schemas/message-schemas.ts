@@ -75,7 +75,7 @@ export function sendMessageSchema(channels: readonly string[]) {
       'message_id returns the same body with `Idempotent-Replay: true`; reusing the id for a different message is 409.',
     security: [{ bearer: [] }],
     body: sendMessageBody(channels),
-    response: { 200: Accepted, ...problems([400, 401, 403, 404, 409, 413]) },
+    response: { 200: Accepted, ...problems([400, 401, 403, 404, 409, 413, 429]) },
   };
 }
 

@@ -51,7 +51,8 @@ export const createWebhookSchema = {
       },
       { examples: [{ ...EXAMPLE_WEBHOOK, secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSwQ0yLbPzC7Fo=' }] },
     ),
-    ...problems([400, 401, 409, 413], {
+    ...problems([400, 401, 409, 413, 429], {
+      429: { error_code: 'RATE_LIMITED', detail: 'Rate limit "webhooks" reached: at most 60 webhook registrations by one user every hour; retry in 1800 s' },
       400: {
         error_code: 'VALIDATION_FAILED',
         detail: 'url: must be an absolute http or https URL',
