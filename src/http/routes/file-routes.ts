@@ -6,11 +6,13 @@ import { MIMEType } from 'node:util';
 import { collectingGarbage } from '../../adapters/streamed-garbage.ts';
 import type { CompleteUpload } from '../../app/complete-upload.ts';
 import type { FileDownloads } from '../../app/file-downloads.ts';
+import type { IdempotentRequests } from '../../app/idempotent-requests.ts';
 import type { ChunkBody, FileUploads } from '../../app/file-uploads.ts';
 import { MAX_CHUNK_SIZE, normalizeSha256, totalChunks } from '../../domain/file-rules.ts';
 import { validationError } from '../../domain/errors.ts';
 import { parseByteRange } from '../byte-range.ts';
 import { attachment } from '../content-disposition.ts';
+import { answerIdempotently } from '../idempotency-key.ts';
 import { EdgeErrorCodes, problem, sendProblem } from '../problem.ts';
 import type { PublicUrl } from '../public-urls.ts';
 import { completedJson, fileStatusJson } from '../representations.ts';
@@ -21,6 +23,7 @@ interface FileRouteOptions {
   completeUpload: CompleteUpload;
   fileDownloads: FileDownloads;
   publicUrl: PublicUrl;
+  idempotentRequests: IdempotentRequests;
 }
 
 /** Raw chunk bodies are handed to the route as the request stream itself: nothing buffers them. */
@@ -28,7 +31,7 @@ export function streamRawBodies(app: FastifyInstance, types: string | string[]):
   app.addContentTypeParser(types, (_request, payload, done) => done(null, payload));
 }
 
-export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl }) => {
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl, idempotentRequests }) => {
   // Bodies here are chunks (raw or multipart) or JSON: Fastify's text/plain parser made a text/plain chunk look like
   // a request for an upload URL, answered 200 with its bytes dropped. Without it such a body is a 415.
   app.removeContentTypeParser('text/plain');
@@ -51,22 +54,27 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     });
   });
 
-  app.post('/files/initiate', { schema: initiateSchema }, async (request, reply) => {
-    const { filename, file_size, content_type, checksum_sha256 } = request.body;
-    const { file, upload } = await fileUploads.initiate(request.caller.userId, {
-      filename,
-      fileSize: file_size,
-      contentType: content_type ?? 'application/octet-stream',
-      ...(checksum_sha256 ? { sha256: checksum_sha256.toLowerCase() } : {}),
-    });
-    return reply.code(201).send({
-      file_id: file.fileId,
-      upload_url: publicUrl(request, upload.url),
-      chunk_size: file.chunkSize,
-      total_chunks: totalChunks(file),
-      expires_at: upload.expiresAt.toISOString(),
-    });
-  });
+  app.post('/files/initiate', { schema: initiateSchema }, async (request, reply) =>
+    answerIdempotently(idempotentRequests, request, reply, async () => {
+      const { filename, file_size, content_type, checksum_sha256 } = request.body;
+      const { file, upload } = await fileUploads.initiate(request.caller.userId, {
+        filename,
+        fileSize: file_size,
+        contentType: content_type ?? 'application/octet-stream',
+        ...(checksum_sha256 ? { sha256: checksum_sha256.toLowerCase() } : {}),
+      });
+      return {
+        status: 201,
+        body: {
+          file_id: file.fileId,
+          upload_url: publicUrl(request, upload.url),
+          chunk_size: file.chunkSize,
+          total_chunks: totalChunks(file),
+          expires_at: upload.expiresAt.toISOString(),
+        },
+      };
+    }),
+  );
 
   app.get('/files/:file_id', { schema: fileStatusSchema }, async (request) =>
     fileStatusJson(await fileUploads.status(request.caller.userId, request.params.file_id)),
