@@ -77,6 +77,8 @@ export interface Config {
   lingerMs: number;
   /** How long users' event feeds are kept for clients to catch up (store-and-forward). */
   eventRetentionHours: number;
+  /** How long an Idempotency-Key and the answer it replays are kept. */
+  idempotencyKeyTtlHours: number;
   /** How often the API pings WebSocket clients; one that misses a ping is dropped. */
   wsHeartbeatMs: number;
   /** Webhook retries: the first delay (doubling after each failure), and how long after the first attempt to keep on. */
@@ -181,6 +183,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     leaseTtlMs: integer(env, 'CHAT4ALL_LEASE_TTL_MS', 10_000, 500, 600_000),
     lingerMs: integer(env, 'CHAT4ALL_BATCH_LINGER_MS', 10, 0, 1_000),
     eventRetentionHours: integer(env, 'CHAT4ALL_EVENT_RETENTION_HOURS', 168, 1, 24 * 365),
+    idempotencyKeyTtlHours: integer(env, 'CHAT4ALL_IDEMPOTENCY_KEY_TTL_HOURS', 24, 1, 24 * 30),
     wsHeartbeatMs: integer(env, 'CHAT4ALL_WS_HEARTBEAT_MS', 25_000, 100, 600_000),
     webhookBackoffBaseMs: integer(env, 'CHAT4ALL_WEBHOOK_BACKOFF_BASE_MS', 5_000, 10, 3_600_000),
     webhookRetryWindowSeconds: integer(env, 'CHAT4ALL_WEBHOOK_RETRY_WINDOW_SECONDS', 24 * 3600, 1, 30 * 24 * 3600),

@@ -31,6 +31,7 @@ import { FileUploads } from './app/file-uploads.ts';
 import { HashingQueue } from './app/hashing-queue.ts';
 import { Conversations } from './app/conversations.ts';
 import { Identities } from './app/identities.ts';
+import { IdempotentRequests } from './app/idempotent-requests.ts';
 import { RecordChannelEvents } from './app/record-channel-events.ts';
 import { RateLimiter, rateLimitPolicies } from './app/rate-limiter.ts';
 import { ReadMessages } from './app/read-messages.ts';
@@ -132,6 +133,8 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
   const inboundIdKey = await store.settings.getOrInit('inbound_message_id_key', randomBytes(32).toString('base64url'));
   // Its own key too: rotating the token secret must not void the codes of claims under way.
   const identityCodeKey = await store.settings.getOrInit('identity_code_key', randomBytes(32).toString('base64url'));
+  // Keys the fingerprints of requests sent with an Idempotency-Key, which may hold a password (admin: new user).
+  const fingerprintKey = await store.settings.getOrInit('idempotency_fingerprint_key', randomBytes(32).toString('base64url'));
   const tokens = new TokenCodec(secret, config.tokenTtlSeconds, previousSecrets);
   const hasher = new BcryptHasher(config.bcryptRounds);
   const revoked = new RevokedSessions(store.sessions, log.child({ component: 'revocations' }));
@@ -170,6 +173,7 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     readMessages: new ReadMessages(store.messages, conversations),
     readReceipts: new ReadReceipts(store.ledger, conversations),
     webhooks: new Webhooks(store.webhooks, webhookDestinations),
+    idempotentRequests: new IdempotentRequests(store.idempotencyKeys, { ttlMs: config.idempotencyKeyTtlHours * 3_600_000, fingerprintKey }),
     identities: new Identities(store.identities, channelNames, { policy: config.identityClaims, codeKey: identityCodeKey }),
     receiveChannelWebhook: new ReceiveChannelWebhook({
       channels,

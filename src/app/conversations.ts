@@ -20,10 +20,15 @@ export class Conversations {
     this.#users = users;
   }
 
+  /**
+   * A group conversation is created each time; a private one once per pair of users, as chat APIs do for direct
+   * messages: asked again (by either member, in either order) the existing one is returned as it is, created
+   * false, and the metadata of the later request is not applied (members change it through their own means).
+   */
   async create(
     callerId: string,
     request: { type: ConversationType; members: string[]; metadata?: ConversationMetadata },
-  ): Promise<Conversation> {
+  ): Promise<{ conversation: Conversation; created: boolean }> {
     const members = checkMembers(request.type, request.members, callerId);
     if (request.metadata) checkMetadata(request.metadata);
     const known = await this.#users.existing(members);

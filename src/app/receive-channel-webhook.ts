@@ -91,7 +91,7 @@ export class ReceiveChannelWebhook {
       if (recipient === sender) return reject('a message to oneself');
       conversationId =
         (await conversationStore.findPrivate(sender, recipient)) ??
-        (await conversations.create(sender, { type: 'private', members: [sender, recipient] })).conversationId;
+        (await conversations.create(sender, { type: 'private', members: [sender, recipient] })).conversation.conversationId;
     }
     const conversation = await conversationStore.find(conversationId);
     if (!conversation?.members.includes(sender)) return reject(`the sender is not a member of conversation ${conversationId}`);

@@ -22,6 +22,8 @@ const statusOf: Record<ErrorCode, number> = {
   [ErrorCodes.USERNAME_TAKEN]: 409,
   [ErrorCodes.FILE_NOT_COMPLETED]: 409,
   [ErrorCodes.IDEMPOTENCY_CONFLICT]: 409,
+  // The draft's answer to a retry that overtakes the request it repeats.
+  [ErrorCodes.IDEMPOTENCY_REQUEST_IN_PROGRESS]: 409,
   [ErrorCodes.IDENTITY_TAKEN]: 409,
   [ErrorCodes.IDENTITY_NOT_FOUND]: 404,
   [ErrorCodes.IDENTITY_CLAIM_NOT_FOUND]: 404,

@@ -12,6 +12,7 @@ import type { LiveEvents } from '../app/live-events.ts';
 import type { FileDownloads } from '../app/file-downloads.ts';
 import type { FileUploads } from '../app/file-uploads.ts';
 import type { RateLimitPolicies, RateLimiter } from '../app/rate-limiter.ts';
+import type { IdempotentRequests } from '../app/idempotent-requests.ts';
 import type { ReadMessages } from '../app/read-messages.ts';
 import type { ReadReceipts } from '../app/read-receipts.ts';
 import type { SendMessage } from '../app/send-message.ts';
@@ -57,6 +58,8 @@ export interface HttpServices {
   readMessages: ReadMessages;
   readReceipts: ReadReceipts;
   webhooks: Webhooks;
+  /** Idempotency-Key on the routes that create something. */
+  idempotentRequests: IdempotentRequests;
   liveEvents: LiveEvents;
   identities: Identities;
   receiveChannelWebhook: ReceiveChannelWebhook;
@@ -148,14 +151,14 @@ export async function buildHttpServer(services: HttpServices, log: Logger): Prom
   await app.register(
     async (v1) => {
       v1.addHook('onRequest', bearerAuth(services.sessions));
-      await v1.register(adminRoutes, { prefix: '/admin', userAdmin: services.userAdmin });
+      await v1.register(adminRoutes, { prefix: '/admin', userAdmin: services.userAdmin, idempotentRequests: services.idempotentRequests });
       await v1.register(async (chat) => {
         chat.addHook('onRequest', requireScope('chat'));
         await chat.register(userRoutes, { directory: services.directory });
         await chat.register(identityRoutes, services);
         await chat.register(conversationRoutes, services);
         await chat.register(messageRoutes, { ...services, limit: limits.sends });
-        await chat.register(webhookRoutes, { webhooks: services.webhooks, limit: limits.webhooks });
+        await chat.register(webhookRoutes, { ...services, limit: limits.webhooks });
         await chat.register(websocketRoutes, { liveEvents: services.liveEvents, sessions: services.sessions, heartbeatMs: services.wsHeartbeatMs });
         await chat.register(fileRoutes, { ...services, publicUrl, limits });
       });

@@ -29,14 +29,18 @@ export interface ActivityCursor {
 }
 
 export interface ConversationStore {
-  create(conversation: Omit<Conversation, 'createdAt'> & { createdBy: string }): Promise<Conversation>;
+  /**
+   * Creates the conversation; a private one only when its two members have none yet (in either order), else that
+   * one is returned as it is (created false). Concurrent creates for one pair give one conversation.
+   */
+  create(conversation: Omit<Conversation, 'createdAt'> & { createdBy: string }): Promise<{ conversation: Conversation; created: boolean }>;
   find(conversationId: string): Promise<Conversation | undefined>;
   /** The member's conversations, most recent activity first. */
   listForMember(
     userId: string,
     page: { limit: number; after?: ActivityCursor },
   ): Promise<{ conversations: ConversationSummary[]; next: ActivityCursor | null }>;
-  /** The private conversation between two users, if there is one (the oldest, should there be several). */
+  /** The private conversation between two users, if there is one (the canonical one, should older data hold several). */
   findPrivate(userA: string, userB: string): Promise<string | undefined>;
   /** undefined when the conversation does not exist */
   isMember(conversationId: string, userId: string): Promise<boolean | undefined>;

@@ -2,6 +2,7 @@ import type { ClientStore } from './client-store.ts';
 import type { ConversationStore } from './conversation-store.ts';
 import type { MessageStore } from './message-store.ts';
 import type { FileCatalog } from './file-catalog.ts';
+import type { IdempotencyStore } from './idempotency-store.ts';
 import type { IdentityStore } from './identity-store.ts';
 import type { LedgerStore } from './ledger-store.ts';
 import type { Outbox } from './outbox.ts';
@@ -27,6 +28,7 @@ export interface Store {
   files: FileCatalog;
   webhooks: WebhookStore;
   webhookQueue: WebhookQueue;
+  idempotencyKeys: IdempotencyStore;
   /** Resolves when the database answers a trivial query. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -47,9 +47,9 @@ for (const mode of testModes) describe(`conversations [${mode}]`, () => {
       assert.ok(Math.abs(createdAt - started) < 60_000, 'created_at is about now');
     });
 
-    it('gives every new conversation its own id', async () => {
-      const one = await create(alice, { type: 'private', members: [alice.userId, bob.userId] });
-      const two = await create(alice, { type: 'private', members: [alice.userId, bob.userId] });
+    it('gives every new group conversation its own id (a private one exists once per pair: idempotency-keys.test.ts)', async () => {
+      const one = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId] });
+      const two = await create(alice, { type: 'group', members: [alice.userId, bob.userId, carol.userId] });
       assert.equal(one.status, 201);
       assert.equal(two.status, 201);
       assert.notEqual(one.body.conversation_id, two.body.conversation_id);

@@ -71,7 +71,8 @@ export class Session {
 
   async createConversation(type: 'private' | 'group', members: string[], metadata?: object): Promise<string> {
     const response = await this.post('/v1/conversations', { type, members, ...(metadata ? { metadata } : {}) });
-    if (response.status !== 201) throw new Error(`create conversation: ${response.status} ${JSON.stringify(response.body)}`);
+    // 200: the private conversation of this pair, which already existed (get-or-create)
+    if (response.status !== 201 && response.status !== 200) throw new Error(`create conversation: ${response.status} ${JSON.stringify(response.body)}`);
     return response.body.conversation_id;
   }
 

@@ -25,12 +25,17 @@ export class SqlConversationStore implements ConversationStore {
     this.#db = db;
   }
 
-  async create(conversation: Omit<Conversation, 'createdAt'> & { createdBy: string }): Promise<Conversation> {
+  async create(conversation: Omit<Conversation, 'createdAt'> & { createdBy: string }): Promise<{ conversation: Conversation; created: boolean }> {
+    const [first, second] = conversation.members;
+    // The pair, lower id first, is the unique key of a private conversation (migration 0011): a create that
+    // collides with an existing one, or a concurrent one, inserts nothing and reads that one instead.
+    const pair = conversation.type === 'private' ? sql`least(${first}::uuid, ${second}::uuid), greatest(${first}::uuid, ${second}::uuid)` : sql`NULL, NULL`;
     const { rows } = await sql<{ created_at: Date }>`
       WITH created AS (
-        INSERT INTO conversations (id, type, metadata, created_by)
+        INSERT INTO conversations (id, type, metadata, created_by, private_low, private_high)
         VALUES (${conversation.conversationId}, ${conversation.type}, ${JSON.stringify(conversation.metadata)}::jsonb,
-                ${conversation.createdBy})
+                ${conversation.createdBy}, ${pair})
+        ON CONFLICT (private_low, private_high) DO NOTHING
         RETURNING id, created_at
       ), members AS (
         INSERT INTO conversation_members (conversation_id, user_id, position)
@@ -39,7 +44,9 @@ export class SqlConversationStore implements ConversationStore {
       )
       SELECT created_at FROM created`.execute(this.#db);
     const { createdBy: _, ...rest } = conversation;
-    return { ...rest, createdAt: rows[0]!.created_at };
+    if (rows[0]) return { conversation: { ...rest, createdAt: rows[0].created_at }, created: true };
+    const existing = await this.find((await this.findPrivate(first!, second!))!);
+    return { conversation: existing!, created: false };
   }
 
   async find(conversationId: string): Promise<Conversation | undefined> {
@@ -106,10 +113,8 @@ export class SqlConversationStore implements ConversationStore {
 
   async findPrivate(userA: string, userB: string): Promise<string | undefined> {
     const { rows } = await sql<{ id: string }>`
-      SELECT c.id FROM conversations c
-      JOIN conversation_members a ON a.conversation_id = c.id AND a.user_id = ${userA}
-      JOIN conversation_members b ON b.conversation_id = c.id AND b.user_id = ${userB}
-      WHERE c.type = 'private' ORDER BY c.created_at, c.id LIMIT 1`.execute(this.#db);
+      SELECT id FROM conversations
+      WHERE private_low = least(${userA}::uuid, ${userB}::uuid) AND private_high = greatest(${userA}::uuid, ${userB}::uuid)`.execute(this.#db);
     return rows[0]?.id;
   }
 

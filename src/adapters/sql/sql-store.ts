@@ -11,6 +11,7 @@ import type { SqlDatabase } from './sql-database.ts';
 import { SqlClientStore } from './sql-client-store.ts';
 import { SqlConversationStore } from './sql-conversation-store.ts';
 import { SqlFileCatalog } from './sql-file-catalog.ts';
+import { SqlIdempotencyStore } from './sql-idempotency-store.ts';
 import { SqlIdentityStore } from './sql-identity-store.ts';
 import { SqlMessageStore } from './sql-message-store.ts';
 import { SqlOutbox } from './sql-outbox.ts';
@@ -80,6 +81,7 @@ export async function openSqlStore(database: SqlDatabase, options: SqlStoreOptio
     identities: new SqlIdentityStore(db, appender),
     webhooks: new SqlWebhookStore(db),
     webhookQueue: new SqlWebhookQueue(database),
+    idempotencyKeys: new SqlIdempotencyStore(db),
     outbox: new SqlOutbox(database, {
       ...options.loop,
       partitions: options.outboxPartitions,

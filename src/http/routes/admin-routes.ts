@@ -1,16 +1,24 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { IdempotentRequests } from '../../app/idempotent-requests.ts';
 import type { UserAdmin } from '../../app/user-admin.ts';
 import { requireScope } from '../bearer-auth.ts';
+import { answerIdempotently } from '../idempotency-key.ts';
 import { accountJson } from '../representations.ts';
 import { createUserSchema, disableUserSchema, enableUserSchema, listAccountsSchema } from '../schemas/admin-schemas.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 
 /** /v1/admin: what only the CLI could do before, for a token with the admin scope (a client's). */
-export const adminRoutes: FastifyPluginAsyncTypebox<{ userAdmin: UserAdmin }> = async (app, { userAdmin }) => {
+export const adminRoutes: FastifyPluginAsyncTypebox<{ userAdmin: UserAdmin; idempotentRequests: IdempotentRequests }> = async (
+  app,
+  { userAdmin, idempotentRequests },
+) => {
   app.addHook('onRequest', requireScope('admin'));
 
   app.post('/users', { schema: createUserSchema }, async (request, reply) =>
-    reply.code(201).send(accountJson(await userAdmin.create(request.body.username, request.body.password))),
+    answerIdempotently(idempotentRequests, request, reply, async () => ({
+      status: 201,
+      body: accountJson(await userAdmin.create(request.body.username, request.body.password)),
+    })),
   );
 
   app.get('/users', { schema: listAccountsSchema }, async (request) => {

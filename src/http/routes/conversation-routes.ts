@@ -1,7 +1,9 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Conversations } from '../../app/conversations.ts';
+import type { IdempotentRequests } from '../../app/idempotent-requests.ts';
 import type { ReadReceipts } from '../../app/read-receipts.ts';
 import { activityCursor } from '../cursors.ts';
+import { answerIdempotently } from '../idempotency-key.ts';
 import { conversationJson, conversationSummaryJson } from '../representations.ts';
 import {
   createConversationSchema,
@@ -13,21 +15,24 @@ import {
 interface ConversationRouteOptions {
   conversations: Conversations;
   readReceipts: ReadReceipts;
+  idempotentRequests: IdempotentRequests;
 }
 
 export const conversationRoutes: FastifyPluginAsyncTypebox<ConversationRouteOptions> = async (
   app,
-  { conversations, readReceipts },
+  { conversations, readReceipts, idempotentRequests },
 ) => {
-  app.post('/conversations', { schema: createConversationSchema }, async (request, reply) => {
-    const { type, members, metadata } = request.body;
-    const conversation = await conversations.create(request.caller.userId, {
-      type,
-      members,
-      ...(metadata ? { metadata } : {}),
-    });
-    return reply.code(201).send(conversationJson(conversation));
-  });
+  app.post('/conversations', { schema: createConversationSchema }, async (request, reply) =>
+    answerIdempotently(idempotentRequests, request, reply, async () => {
+      const { type, members, metadata } = request.body;
+      const { conversation, created } = await conversations.create(request.caller.userId, {
+        type,
+        members,
+        ...(metadata ? { metadata } : {}),
+      });
+      return { status: created ? 201 : 200, body: conversationJson(conversation) };
+    }),
+  );
 
   app.get('/conversations', { schema: listConversationsSchema }, async (request) => {
     const { limit = 20, cursor } = request.query;

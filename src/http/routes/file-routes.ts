@@ -6,11 +6,13 @@ import { MIMEType } from 'node:util';
 import { collectingGarbage } from '../../adapters/streamed-garbage.ts';
 import type { CompleteUpload } from '../../app/complete-upload.ts';
 import type { FileDownloads } from '../../app/file-downloads.ts';
+import type { IdempotentRequests } from '../../app/idempotent-requests.ts';
 import type { ChunkBody, FileUploads } from '../../app/file-uploads.ts';
 import { MAX_CHUNK_SIZE, normalizeSha256, totalChunks } from '../../domain/file-rules.ts';
 import { validationError } from '../../domain/errors.ts';
 import { parseByteRange } from '../byte-range.ts';
 import { attachment } from '../content-disposition.ts';
+import { answerIdempotently } from '../idempotency-key.ts';
 import { EdgeErrorCodes, problem, sendProblem } from '../problem.ts';
 import type { PublicUrl } from '../public-urls.ts';
 import type { RateLimitHooks } from '../rate-limit-hooks.ts';
@@ -24,6 +26,7 @@ interface FileRouteOptions {
   publicUrl: PublicUrl;
   /** Upload starts and chunk requests, per user, counted before the body is read. */
   limits: Pick<RateLimitHooks, 'uploads' | 'chunks'>;
+  idempotentRequests: IdempotentRequests;
 }
 
 /** Raw chunk bodies are handed to the route as the request stream itself: nothing buffers them. */
@@ -31,7 +34,7 @@ export function streamRawBodies(app: FastifyInstance, types: string | string[]):
   app.addContentTypeParser(types, (_request, payload, done) => done(null, payload));
 }
 
-export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl, limits }) => {
+export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (app, { fileUploads, completeUpload, fileDownloads, publicUrl, limits, idempotentRequests }) => {
   // Bodies here are chunks (raw or multipart) or JSON: Fastify's text/plain parser made a text/plain chunk look like
   // a request for an upload URL, answered 200 with its bytes dropped. Without it such a body is a 415.
   app.removeContentTypeParser('text/plain');
@@ -54,22 +57,27 @@ export const fileRoutes: FastifyPluginAsyncTypebox<FileRouteOptions> = async (ap
     });
   });
 
-  app.post('/files/initiate', { schema: initiateSchema, onRequest: limits.uploads }, async (request, reply) => {
-    const { filename, file_size, content_type, checksum_sha256 } = request.body;
-    const { file, upload } = await fileUploads.initiate(request.caller.userId, {
-      filename,
-      fileSize: file_size,
-      contentType: content_type ?? 'application/octet-stream',
-      ...(checksum_sha256 ? { sha256: checksum_sha256.toLowerCase() } : {}),
-    });
-    return reply.code(201).send({
-      file_id: file.fileId,
-      upload_url: publicUrl(request, upload.url),
-      chunk_size: file.chunkSize,
-      total_chunks: totalChunks(file),
-      expires_at: upload.expiresAt.toISOString(),
-    });
-  });
+  app.post('/files/initiate', { schema: initiateSchema, onRequest: limits.uploads }, async (request, reply) =>
+    answerIdempotently(idempotentRequests, request, reply, async () => {
+      const { filename, file_size, content_type, checksum_sha256 } = request.body;
+      const { file, upload } = await fileUploads.initiate(request.caller.userId, {
+        filename,
+        fileSize: file_size,
+        contentType: content_type ?? 'application/octet-stream',
+        ...(checksum_sha256 ? { sha256: checksum_sha256.toLowerCase() } : {}),
+      });
+      return {
+        status: 201,
+        body: {
+          file_id: file.fileId,
+          upload_url: publicUrl(request, upload.url),
+          chunk_size: file.chunkSize,
+          total_chunks: totalChunks(file),
+          expires_at: upload.expiresAt.toISOString(),
+        },
+      };
+    }),
+  );
 
   app.get('/files/:file_id', { schema: fileStatusSchema }, async (request) =>
     fileStatusJson(await fileUploads.status(request.caller.userId, request.params.file_id)),

@@ -1,6 +1,8 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { IdempotentRequests } from '../../app/idempotent-requests.ts';
 import type { Webhooks } from '../../app/webhooks.ts';
 import type { RateLimitHooks } from '../rate-limit-hooks.ts';
+import { answerIdempotently } from '../idempotency-key.ts';
 import { webhookDeadLetterJson, webhookJson } from '../representations.ts';
 import { DEFAULT_PAGE_LIMIT } from '../schemas/common.ts';
 import {
@@ -12,11 +14,16 @@ import {
   replayDeadLettersSchema,
 } from '../schemas/webhook-schemas.ts';
 
-export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: Webhooks; limit: RateLimitHooks['webhooks'] }> = async (app, { webhooks, limit }) => {
-  app.post('/webhooks', { schema: createWebhookSchema, onRequest: limit }, async (request, reply) => {
-    const { webhook, secret } = await webhooks.register(request.caller.userId, request.body);
-    return reply.code(201).send({ ...webhookJson(webhook), secret });
-  });
+export const webhookRoutes: FastifyPluginAsyncTypebox<{ webhooks: Webhooks; idempotentRequests: IdempotentRequests; limit: RateLimitHooks['webhooks'] }> = async (
+  app,
+  { webhooks, idempotentRequests, limit },
+) => {
+  app.post('/webhooks', { schema: createWebhookSchema, onRequest: limit }, async (request, reply) =>
+    answerIdempotently(idempotentRequests, request, reply, async () => {
+      const { webhook, secret } = await webhooks.register(request.caller.userId, request.body);
+      return { status: 201, body: { ...webhookJson(webhook), secret } };
+    }),
+  );
 
   app.get('/webhooks', { schema: listWebhooksSchema }, async (request) => ({
     webhooks: (await webhooks.list(request.caller.userId)).map(webhookJson),

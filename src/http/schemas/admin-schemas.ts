@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { USERNAME_PATTERN } from '../../domain/user-rules.ts';
-import { badId, PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
+import { badId, IdempotencyKeyHeaders, PageLimit, PageOffset, problems, Timestamp, Uuid } from './common.ts';
 
 const exampleAccount = { user_id: '3f2b8c1e-6a4d-4e8b-9c7a-2d5e1f0a9b3c', username: 'alice', created_at: '2026-11-24T12:00:00.000Z', status: 'active' };
 
@@ -28,6 +28,7 @@ export const CreateUserBody = Type.Object(
 export const createUserSchema = {
   ...admin,
   summary: 'Create a user',
+  headers: IdempotencyKeyHeaders,
   body: CreateUserBody,
   response: {
     201: Account,

@@ -16,6 +16,23 @@ export const Position = (options: { description?: string; default?: number } = {
 export const PageLimit = Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: DEFAULT_PAGE_LIMIT }));
 export const PageOffset = Type.Optional(Position({ default: 0 }));
 
+/** The header of the requests that create something (draft-ietf-httpapi-idempotency-key-header). */
+export const IdempotencyKeyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 255,
+      pattern: '^[!-~]+$',
+      description:
+        'Any 1-255 visible ASCII characters chosen by the client, unique per request it means (a UUID does). A retry ' +
+        'with the same key and body gets the first answer again, with `Idempotent-Replay: true`, and creates nothing; ' +
+        'another body under the key is a 409 IDEMPOTENCY_CONFLICT, a retry while the first request still runs a 409 ' +
+        'IDEMPOTENCY_REQUEST_IN_PROGRESS. Keys are kept 24 hours (CHAT4ALL_IDEMPOTENCY_KEY_TTL_HOURS), per caller and operation.',
+      examples: ['8e03978e-40d5-43e8-bc93-6894a57f9324'],
+    }),
+  ),
+});
+
 export const Timestamp = (description: string) => Type.String({ format: 'date-time', description });
 
 export const ProblemSchema = Type.Object(
@@ -51,6 +68,12 @@ const exampleProblems: Record<number, ExampleProblem> = {
     detail: 'Rate limit "sends" reached: at most 3000 messages sent by one user every minute; retry in 42 s',
   },
   503: { error_code: 'SERVICE_UNAVAILABLE', detail: 'The database is unreachable; retry later' },
+};
+
+/** The 409 of a route that takes an Idempotency-Key. */
+export const idempotencyConflict: ExampleProblem = {
+  error_code: 'IDEMPOTENCY_CONFLICT',
+  detail: 'Idempotency-Key "8e03978e-40d5-43e8-bc93-6894a57f9324" was already used for a different request; use a new key',
 };
 
 /** The 400 of a route whose path carries an id. */

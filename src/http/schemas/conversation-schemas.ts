@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { metadataLimits } from '../../domain/conversation-metadata.ts';
 import { ConversationTypes, memberLimits } from '../../domain/conversation-rules.ts';
-import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
+import { badId, IdempotencyKeyHeaders, idempotencyConflict, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const Metadata = Type.Object(
   {
@@ -73,12 +73,19 @@ export const ConversationParams = Type.Object({ id: Uuid('Conversation id') });
 
 export const createConversationSchema = {
   tags: ['conversations'],
-  summary: 'Create a private or group conversation',
+  summary: 'Create a group conversation, or get or create the private one of two users',
+  description:
+    'A group conversation is created each time (201). A private conversation exists once per pair of users: asking ' +
+    'for it again, by either member and in either order, answers 200 with the existing one as it is (the `metadata` ' +
+    'of the later request is not applied).',
   security: [{ bearer: [] }],
+  headers: IdempotencyKeyHeaders,
   body: CreateConversationBody,
   response: {
-    201: ConversationSchema,
-    ...problems([400, 401, 403, 413], {
+    200: { ...ConversationSchema, description: 'The private conversation of these two users already existed' },
+    201: { ...ConversationSchema, description: 'Created' },
+    ...problems([400, 401, 403, 409, 413], {
+      409: idempotencyConflict,
       400: {
         error_code: 'VALIDATION_FAILED',
         detail: 'members: private conversations require exactly 2 members',

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { FileStatuses, MAX_FILE_SIZE } from '../../domain/file-rules.ts';
-import { badId, Position, problems, Timestamp, Uuid } from './common.ts';
+import { badId, IdempotencyKeyHeaders, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const fileId = '7c9e6679-7425-40de-944b-e07fc1f90ae7';
 const sha256 = '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08';
@@ -62,6 +62,7 @@ export const initiateSchema = {
     'Answers with the chunk layout and a presigned URL for chunk 0. Chunks then go through PATCH /v1/files/upload or ' +
     'straight to presigned URLs, in any order and in parallel; POST /v1/files/complete verifies the SHA-256.',
   security: [{ bearer: [] }],
+  headers: IdempotencyKeyHeaders,
   body: InitiateBody,
   response: {
     201: Initiated,

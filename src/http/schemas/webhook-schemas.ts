@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { HubEventTypes } from '../../domain/hub-events.ts';
 import { MAX_WEBHOOKS_PER_USER, WEBHOOK_URL_MAX_LENGTH } from '../../domain/webhooks.ts';
-import { badId, PageLimit, Position, problems, Timestamp, Uuid } from './common.ts';
+import { badId, IdempotencyKeyHeaders, PageLimit, Position, problems, Timestamp, Uuid } from './common.ts';
 
 const EXAMPLE_WEBHOOK = {
   webhook_id: '7b6a5c4d-3e2f-4a1b-8c9d-0e1f2a3b4c5d',
@@ -30,8 +30,10 @@ export const createWebhookSchema = {
   description:
     "The endpoint receives, as signed POSTs (Standard Webhooks), the caller's feed events of the chosen types: the " +
     'same events the WebSocket pushes. The signing secret is in this answer only. ' +
-    `A user has at most ${MAX_WEBHOOKS_PER_USER} webhooks.`,
+    `A user has at most ${MAX_WEBHOOKS_PER_USER} webhooks. A retry with the same Idempotency-Key gets this answer, ` +
+    'secret included, again (as Stripe does): only its caller can send it, and the secret was theirs already.',
   security: [{ bearer: [] }],
+  headers: IdempotencyKeyHeaders,
   body: Type.Object(
     {
       url: Type.String({
