@@ -76,9 +76,11 @@ for (const mode of testModes) describe(`bad input [${mode}]`, () => {
   before(async () => {
     hub = await HubProcess.start({ mode });
     client = new ApiClient(hub.url);
-    [alice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+    const [first, second, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
+    [alice, bob] = [first, second];
     emptyId = await alice.createConversation('private', [alice.userId, bob.userId]);
-    acceptedId = await alice.createConversation('private', [alice.userId, bob.userId]);
+    // A group: a second private conversation of the same two users would be the first one again (get-or-create).
+    acceptedId = await alice.createConversation('group', [alice.userId, bob.userId, carol.userId]);
   });
   after(() => hub.stop());
 

@@ -15,13 +15,17 @@ for (const mode of testModes) describe(`concurrent sends share statements, answe
   let alice: Session;
   let bob: Session;
   let carol: Session;
+  let dave: Session;
 
   before(async () => {
     hub = await HubProcess.start({ mode });
     const client = new ApiClient(hub.url);
-    [alice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
+    [alice, bob, carol, dave] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3'), client.login('user4')]);
   });
   after(() => hub.stop());
+
+  /** A new, empty conversation of alice's without carol: a group, as private ones of one pair are one (get-or-create). */
+  const freshConversation = () => alice.createConversation('group', [alice.userId, bob.userId, dave.userId]);
 
   const seqs = async (conversationId: string): Promise<number[]> => {
     const seen: number[] = [];
@@ -34,7 +38,7 @@ for (const mode of testModes) describe(`concurrent sends share statements, answe
   };
 
   it('gives each of several conversations seqs 1..n without gaps or duplicates', async () => {
-    const conversations = await Promise.all(Array.from({ length: 6 }, () => alice.createConversation('private', [alice.userId, bob.userId])));
+    const conversations = await Promise.all(Array.from({ length: 6 }, freshConversation));
     const responses = await Promise.all(
       Array.from({ length: 300 }, (_, i) => alice.post('/v1/messages', alice.textMessage(conversations[i % conversations.length]!))),
     );
@@ -48,7 +52,7 @@ for (const mode of testModes) describe(`concurrent sends share statements, answe
   });
 
   it('answers 404, 403, 409, replays and acceptances correctly within one burst', async () => {
-    const conversationId = await alice.createConversation('private', [alice.userId, bob.userId]);
+    const conversationId = await freshConversation();
     const carolsOwn = await carol.createConversation('private', [carol.userId, bob.userId]);
     const used = alice.textMessage(conversationId);
     assert.equal((await alice.post('/v1/messages', used)).status, 200);
@@ -81,7 +85,7 @@ for (const mode of testModes) describe(`concurrent sends share statements, answe
   });
 
   it('accepts a message once when the same new request arrives many times at once', async () => {
-    const conversationId = await alice.createConversation('private', [alice.userId, bob.userId]);
+    const conversationId = await freshConversation();
     const body = alice.textMessage(conversationId);
     const responses = await Promise.all(Array.from({ length: 25 }, () => alice.post('/v1/messages', body)));
     assert.deepEqual(new Set(responses.map((response) => response.status)), new Set([200]));
