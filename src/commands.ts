@@ -13,6 +13,11 @@ import { startupFailure } from './startup-failures.ts';
 const SHUTDOWN_TIMEOUT_MS = 20_000;
 /** The readiness probe's own bound: an answer takes milliseconds, a silent host no longer than this. */
 const KAFKA_PROBE_TIMEOUT_MS = 1_500;
+/**
+ * npm passes the SIGINT of a Ctrl+C on to its script, which the terminal sent it too: one keypress, two signals,
+ * milliseconds apart. A second Ctrl+C, to stop at once, comes later than this.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -171,9 +176,14 @@ function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promi
       await hub.close();
       hub.log.info({}, 'stopped');
     })());
+  let signalledAt = -Infinity;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      const now = performance.now();
+      if (now - signalledAt < SAME_SIGNAL_MS) return;
+      // A second Ctrl+C, or a signal during a failed start's shutdown: stop at once.
       if (stopping) process.exit(130);
+      signalledAt = now;
       // Work that cannot finish (e.g. a broker that stays away) must not keep the process alive: what was not
       // acknowledged is redelivered to the next consumer, so leaving is safe.
       setTimeout(() => {

@@ -16,6 +16,8 @@ export interface HubOptions {
   args?: string[];
   /** embedded (default) or distributed: PostgreSQL + Kafka, with a database and topics of its own. */
   mode?: TestMode;
+  /** What runs the CLI, `args` after it, e.g. ['npm', 'start'] with no args; the repo's Node on src/cli.ts by default. */
+  program?: string[];
 }
 
 /**
@@ -69,7 +71,7 @@ export class HubProcess extends HubChild {
     const mode = options.mode ?? 'embedded';
     const dataDir = options.dataDir ?? (await HubProcess.freshDataDir(mode));
     const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
-    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/);
+    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/, options.program);
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
   }
 
