@@ -1,14 +1,18 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
 import packageJson from '../../package.json' with { type: 'json' };
 import { HubProcess } from '../support/hub-process.ts';
 import { runCli, type CliOptions, type CliResult } from '../support/run-cli.ts';
 import { distributedState, testModes } from '../support/test-modes.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/chat4all.js', import.meta.url));
 
 /** Every command and command group, as a user types it. */
 const COMMANDS = [
@@ -200,3 +204,22 @@ describe('start-up failures: one line with the fix, no stack trace', () => {
     assertOneLine(result, /the PostgreSQL database at .* \(DATABASE_URL\) refused the connection \(database ".*" does not exist\): fix DATABASE_URL/);
   });
 });
+
+describe('bin/chat4all.js', () => {
+  it("runs the CLI on the Node of package.json's engines", async () => {
+    const result = await runUntouched(['--version'], { program: [process.execPath, BIN] });
+    assert.equal(result.stdout, `${packageJson.version}\n`, result.stderr);
+  });
+
+  // /usr/bin/node is the system's: on this project's machines, an older Node than the hub needs.
+  const older = ['/usr/bin/node', '/usr/local/bin/node'].find((node) => existsSync(node) && majorOf(node) < 24);
+  it('says on an older Node which Node it needs and how to get it, in one line', { skip: !older && 'no Node older than 24 here' }, async () => {
+    const result = await runUntouched(['--version'], { program: [older!, BIN] });
+    assertOneLine(result, /^chat4all: needs Node\.js >=24\.0\.0 <25, this is \d+\.\d+\.\d+\. .*npm start .*npm ci/);
+    assert.equal(result.stdout, '');
+  });
+});
+
+function majorOf(node: string): number {
+  return Number(execFileSync(node, ['-p', 'process.versions.node.split(".")[0]'], { encoding: 'utf8' }).trim());
+}

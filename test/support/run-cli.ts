@@ -13,10 +13,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** More for one run: variables set after the test settings, and a longer bound for a command that waits. */
+/** More for one run: variables set after the test settings, a longer bound for a command that waits. */
 export interface CliOptions {
   env?: Record<string, string>;
   timeoutMs?: number;
+  /** What runs the CLI, e.g. another Node on bin/chat4all.js; the repo's Node on src/cli.ts by default. */
+  program?: string[];
 }
 
 /** The CLI's environment for the state named by `dataDir` in `mode` (in distributed mode, its own database and topics). */
@@ -30,7 +32,8 @@ async function cliEnv(dataDir: string, mode: TestMode, extra: Record<string, str
 export async function runCli(dataDir: string, mode: TestMode, args: string[], options: CliOptions = {}): Promise<CliResult> {
   const env = await cliEnv(dataDir, mode, options.env);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: options.timeoutMs ?? TIMEOUT_MS }, (error, stdout, stderr) => {
+    const [command, ...leading] = options.program ?? [process.execPath, CLI];
+    execFile(command!, [...leading, ...args], { env, timeout: options.timeoutMs ?? TIMEOUT_MS }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
