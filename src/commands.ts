@@ -1,38 +1,23 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
-import { createLogger } from './adapters/pino-logger.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { pingKafka } from './adapters/kafka/kafka-probe.ts';
 import { DEMO_PASSWORD, DEMO_USERNAMES } from './app/register-user.ts';
-import { ConfigError, loadConfig } from './config.ts';
+import { parseCommandLine, usage, UsageError, type CommandName } from './command-line.ts';
+import { ConfigError, loadConfig, type Config } from './config.ts';
 import { DomainError } from './domain/errors.ts';
-import { openHub, type Hub, type RoleName } from './main.ts';
+import type { Hub, RoleName } from './main.ts';
 import type { RunningRole } from './roles/role.ts';
-
-const USAGE = `Usage: chat4all <command>
-
-  start                     every role in one process (what npm start runs)
-  api                       the REST API
-  relay                     the outbox relay (outbox -> bus)
-  router                    the message router (message_processing -> <channel>_outgoing)
-  notifier                  hub_events -> users' event feeds (WebSocket push, store-and-forward)
-  webhooks                  the webhook dispatcher (signed POSTs to client apps, retries, dead letters)
-  connector <channel>       one channel connector, e.g. whatsapp or instagram
-  dead-letters replay <channel>
-                            send the channel's dead-lettered deliveries again, then exit
-  cleanup                   aborts uploads not completed in time (CHAT4ALL_UPLOAD_MAX_AGE_SECONDS)
-  user add <username> [--password <password>]
-                            create a user (the password is read from stdin when not given)
-  user disable <username>   the user can no longer sign in; every session of theirs ends at once
-  user enable <username>    lets a disabled user sign in again
-  client add <name> --scopes <admin,chat> [--user <username>]
-                            a server-to-server client (OAuth client credentials); prints its secret, once.
-                            chat acts as --user; admin is the admin API (/v1/admin)
-  client list               every client, without secrets
-  client disable <client_id>
-                            refuses its credentials and ends its sessions at once
-
-Configuration comes from environment variables; see README.md.`;
+import { startupFailure } from './startup-failures.ts';
 
 const SHUTDOWN_TIMEOUT_MS = 20_000;
+/** The readiness probe's own bound: an answer takes milliseconds, a silent host no longer than this. */
+const KAFKA_PROBE_TIMEOUT_MS = 1_500;
+/**
+ * npm passes the SIGINT of a Ctrl+C on to its script, which the terminal sent it too: one keypress, two signals,
+ * milliseconds apart. A second Ctrl+C, to stop at once, comes later than this.
+ */
+const SAME_SIGNAL_MS = 1_000;
 
 /** Lines for people (banner, the seed's delivery lines) go to stdout as plain text, beside the JSON logs. */
 const print = (line: string) => process.stdout.write(`${line}\n`);
@@ -42,10 +27,62 @@ const print = (line: string) => process.stdout.write(`${line}\n`);
  */
 const warn = (line: string) => process.stderr.write(`WARNING: ${line}\n`);
 
+/** A failure the command explains in one line, fix included: printed without a stack trace. */
+class CommandFailure extends Error {}
+
+type Options = Record<string, string | undefined>;
+/** Each command either runs roles until stopped, or opens the hub, does one thing, and exits. */
+type Command = { roles: (args: string[], config: Config) => Starter[] } | { once: (hub: Hub, args: string[], options: Options) => Promise<void> };
+
+const commands: Record<CommandName, Command> = {
+  start: { roles: () => ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'] },
+  api: { roles: () => ['api'] },
+  relay: { roles: () => ['relay'] },
+  router: { roles: () => ['router'] },
+  notifier: { roles: () => ['notifier'] },
+  webhooks: { roles: () => ['webhooks'] },
+  cleanup: { roles: () => ['cleanup'] },
+  connector: {
+    roles: ([channel], { channels }) => {
+      if (!channels.includes(channel!)) throw unknownChannel(channels, channel!);
+      return [`connector:${channel}`];
+    },
+  },
+  'dead-letters replay': { once: replayDeadLetters },
+  'user add': { once: addUser },
+  'user disable': {
+    once: async (hub, [username]) => {
+      await hub.userAdmin.disable(await hub.userAdmin.idOf(username!));
+      print(`Disabled user ${username}: every session of theirs is ended`);
+    },
+  },
+  'user enable': {
+    once: async (hub, [username]) => {
+      await hub.userAdmin.enable(await hub.userAdmin.idOf(username!));
+      print(`Enabled user ${username}`);
+    },
+  },
+  'client add': { once: addClient },
+  'client list': {
+    once: async (hub) => {
+      for (const client of await hub.clients.list()) {
+        const user = client.username ? ` user=${client.username}` : '';
+        print(`${client.clientId}  ${client.active ? 'active  ' : 'disabled'}  scopes=${client.scopes.join(',')}${user}  ${client.name}`);
+      }
+    },
+  },
+  'client disable': {
+    once: async (hub, [clientId]) => {
+      const client = await hub.clients.disable(clientId!);
+      print(`Disabled client "${client.name}" (${client.clientId}): its sessions are ended`);
+    },
+  },
+};
+
 async function main(argv: string[]): Promise<void> {
-  const [command, ...args] = argv;
-  if (!command || command === 'help' || command === '--help') {
-    print(USAGE);
+  const invocation = parseCommandLine(argv);
+  if (invocation.kind !== 'run') {
+    print(invocation.kind === 'help' ? invocation.text : packageJson.version);
     return;
   }
   // Everything the hub writes (the embedded database, uploaded files, its lock) is its user's alone.
@@ -53,13 +90,30 @@ async function main(argv: string[]): Promise<void> {
   const config = loadConfig();
   // Before anything else, so they are seen whatever the command.
   for (const warning of config.warnings) warn(warning);
+  try {
+    await run(commands[invocation.command], invocation.args, invocation.options, config);
+  } catch (error) {
+    const line = startupFailure(error, config);
+    throw line === undefined ? error : new CommandFailure(line, { cause: error });
+  }
+}
+
+async function run(command: Command, args: string[], options: Options, config: Config): Promise<void> {
+  // Loaded only for a command that opens the hub (some 0.8 s of modules): help and --version answer without them.
+  const [{ openHub }, { createLogger }] = await Promise.all([import('./main.ts'), import('./adapters/pino-logger.ts')]);
   const log = createLogger(config.logLevel);
-  if (command === 'user') return userCommand(await openHub(config, log, print), args);
-  if (command === 'client') return clientCommand(await openHub(config, log, print), args);
-  if (command === 'dead-letters') return replayDeadLetters(await openHub(config, log, print), args);
-  const starters = rolesFor(command, args);
+  if ('once' in command) {
+    const hub = await openHub(config, log, print);
+    try {
+      return await command.once(hub, args, options);
+    } finally {
+      await hub.close();
+    }
+  }
+  const starters = command.roles(args, config);
   const hub = await openHub(config, log, print);
   print(`Chat4All API Hub: ${hub.mode}`);
+  if (config.kafkaBootstrapServers) await warnIfUnreachable(config.kafkaBootstrapServers);
   const roles: RunningRole[] = [];
   const shutdown = stopOnSignal(hub, roles);
   try {
@@ -73,27 +127,19 @@ async function main(argv: string[]): Promise<void> {
   print(`Running: ${roles.map((role) => role.name).join(', ')}. Stop with Ctrl+C.`);
 }
 
+/**
+ * Roles wait for a Kafka that is not up yet (it may be starting beside them), logging each retry: one line first
+ * says what they wait for, and where to look if it is not coming.
+ */
+async function warnIfUnreachable(servers: string[]): Promise<void> {
+  await pingKafka(servers, KAFKA_PROBE_TIMEOUT_MS).catch((error: unknown) => {
+    const reasons = error instanceof AggregateError ? error.errors.map((each: unknown) => (each instanceof Error ? each.message : String(each))) : [String(error)];
+    warn(`Kafka at ${servers.join(',')} (KAFKA_BOOTSTRAP_SERVERS) is unreachable (${reasons.join('; ')}): the roles that use it wait for it`);
+  });
+}
+
 /** `connector:*` stands for every channel's connector. */
 type Starter = RoleName | 'connector:*';
-
-function rolesFor(command: string, args: string[]): Starter[] {
-  switch (command) {
-    case 'start':
-      return ['api', 'relay', 'router', 'notifier', 'webhooks', 'connector:*', 'cleanup'];
-    case 'api':
-    case 'relay':
-    case 'router':
-    case 'notifier':
-    case 'webhooks':
-    case 'cleanup':
-      return [command];
-    case 'connector':
-      if (!args[0]) throw new UsageError('connector needs a channel name, e.g. chat4all connector whatsapp');
-      return [`connector:${args[0]}`];
-    default:
-      throw new UsageError(`unknown command "${command}"`);
-  }
-}
 
 async function startRole(hub: Hub, starter: Starter): Promise<RunningRole> {
   if (starter !== 'connector:*') return hub.start(starter);
@@ -130,9 +176,14 @@ function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promi
       await hub.close();
       hub.log.info({}, 'stopped');
     })());
+  let signalledAt = -Infinity;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      const now = performance.now();
+      if (now - signalledAt < SAME_SIGNAL_MS) return;
+      // A second Ctrl+C, or a signal during a failed start's shutdown: stop at once.
       if (stopping) process.exit(130);
+      signalledAt = now;
       // Work that cannot finish (e.g. a broker that stays away) must not keep the process alive: what was not
       // acknowledged is redelivered to the next consumer, so leaving is safe.
       setTimeout(() => {
@@ -145,79 +196,32 @@ function stopOnSignal(hub: Hub, roles: RunningRole[]): (reason: string) => Promi
   return shutdown;
 }
 
-async function userCommand(hub: Hub, args: string[]): Promise<void> {
-  try {
-    const [action, username] = args;
-    if (!username) throw new UsageError('usage: chat4all user add|disable|enable <username>');
-    switch (action) {
-      case 'add': {
-        const flag = args.indexOf('--password');
-        const password = flag >= 0 ? args[flag + 1] : process.stdin.isTTY ? await readTypedPassword() : await readStdinLine();
-        if (!password) throw new UsageError('give a password with --password or on stdin');
-        const user = await hub.registerUser.register(username, password);
-        print(`Created user ${user.username} with id ${user.userId}`);
-        return;
-      }
-      case 'disable':
-        await hub.userAdmin.disable(await hub.userAdmin.idOf(username));
-        print(`Disabled user ${username}: every session of theirs is ended`);
-        return;
-      case 'enable':
-        await hub.userAdmin.enable(await hub.userAdmin.idOf(username));
-        print(`Enabled user ${username}`);
-        return;
-      default:
-        throw new UsageError('usage: chat4all user add|disable|enable <username>');
-    }
-  } finally {
-    await hub.close();
-  }
+async function addUser(hub: Hub, [username]: string[], { password: given }: Options): Promise<void> {
+  const password = given ?? (process.stdin.isTTY ? await readTypedPassword() : await readStdinLine());
+  if (!password) throw new UsageError('give a password with --password or on stdin', usage('user add'));
+  const user = await hub.registerUser.register(username!, password);
+  print(`Created user ${user.username} with id ${user.userId}`);
 }
 
-async function clientCommand(hub: Hub, args: string[]): Promise<void> {
-  const usage = 'usage: chat4all client add <name> --scopes <admin,chat> [--user <username>] | client list | client disable <client_id>';
-  try {
-    const [action, subject] = args;
-    const option = (name: string) => {
-      const at = args.indexOf(name);
-      return at >= 0 ? args[at + 1] : undefined;
-    };
-    if (action === 'add' && subject && option('--scopes')) {
-      const username = option('--user');
-      const scopes = option('--scopes')!.split(',').map((scope) => scope.trim()).filter(Boolean);
-      const { client, secret } = await hub.clients.add({ name: subject, scopes, ...(username === undefined ? {} : { username }) });
-      print(`Created client "${client.name}" with scopes ${client.scopes.join(',')}${client.username ? `, acting as ${client.username}` : ''}`);
-      print(`client_id:     ${client.clientId}`);
-      print(`client_secret: ${secret}`);
-      print('Keep the secret now: it is stored hashed and cannot be shown again.');
-    } else if (action === 'list') {
-      for (const client of await hub.clients.list()) {
-        const user = client.username ? ` user=${client.username}` : '';
-        print(`${client.clientId}  ${client.active ? 'active  ' : 'disabled'}  scopes=${client.scopes.join(',')}${user}  ${client.name}`);
-      }
-    } else if (action === 'disable' && subject) {
-      const client = await hub.clients.disable(subject);
-      print(`Disabled client "${client.name}" (${client.clientId}): its sessions are ended`);
-    } else {
-      throw new UsageError(usage);
-    }
-  } finally {
-    await hub.close();
-  }
+async function addClient(hub: Hub, [name]: string[], { scopes, user: username }: Options): Promise<void> {
+  const scopeList = scopes!.split(',').map((scope) => scope.trim()).filter(Boolean);
+  const { client, secret } = await hub.clients.add({ name: name!, scopes: scopeList, ...(username === undefined ? {} : { username }) });
+  print(`Created client "${client.name}" with scopes ${client.scopes.join(',')}${client.username ? `, acting as ${client.username}` : ''}`);
+  print(`client_id:     ${client.clientId}`);
+  print(`client_secret: ${secret}`);
+  print('Keep the secret now: it is stored hashed and cannot be shown again.');
 }
 
 /** Drains the channel's dead-letter topic into its outgoing topic (the replay role); stops once nothing came for a while. */
-async function replayDeadLetters(hub: Hub, args: string[]): Promise<void> {
-  try {
-    const [action, channel] = args;
-    if (action !== 'replay' || !channel) throw new UsageError('usage: chat4all dead-letters replay <channel>');
-    if (!hub.channels.includes(channel)) throw new UsageError(`unknown channel "${channel}"`);
-    const replay = await hub.replay(channel);
-    const { replayed, skipped } = await replay.done;
-    print(`Replayed ${replayed} dead-lettered ${channel} deliveries.${skipped > 0 ? ` Skipped ${skipped} records that were no dead letters.` : ''}`);
-  } finally {
-    await hub.close();
-  }
+async function replayDeadLetters(hub: Hub, [channel]: string[]): Promise<void> {
+  if (!hub.channels.includes(channel!)) throw unknownChannel(hub.channels, channel!);
+  const replay = await hub.replay(channel!);
+  const { replayed, skipped } = await replay.done;
+  print(`Replayed ${replayed} dead-lettered ${channel} deliveries.${skipped > 0 ? ` Skipped ${skipped} records that were no dead letters.` : ''}`);
+}
+
+function unknownChannel(channels: readonly string[], channel: string): CommandFailure {
+  return new CommandFailure(`unknown channel "${channel}": this hub runs ${channels.join(', ')} (CHAT4ALL_CHANNELS)`);
 }
 
 async function readStdinLine(): Promise<string> {
@@ -251,13 +255,12 @@ async function readTypedPassword(): Promise<string> {
   }
 }
 
-class UsageError extends Error {}
-
 main(process.argv.slice(2)).catch((error: unknown) => {
-  if (error instanceof UsageError || error instanceof ConfigError || error instanceof DomainError) {
-    process.stderr.write(`chat4all: ${error.message}\n${error instanceof UsageError ? `\n${USAGE}\n` : ''}`);
-  } else {
-    process.stderr.write(`chat4all: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  if (error instanceof UsageError) {
+    process.stderr.write(`chat4all: ${error.message}\n\n${error.usage}\n`);
+    process.exit(2);
   }
-  process.exit(error instanceof UsageError ? 2 : 1);
+  const explained = error instanceof CommandFailure || error instanceof ConfigError || error instanceof DomainError;
+  process.stderr.write(`chat4all: ${explained ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
 });

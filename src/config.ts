@@ -133,6 +133,9 @@ export type Tuning = 'memory' | 'throughput';
 
 export class ConfigError extends Error {}
 
+/** Pino's levels; an unknown one would stop the logger with a stack trace instead of naming the variable. */
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
 type Env = Record<string, string | undefined>;
 
 /** An empty variable counts as unset, as shells and compose files often leave them. */
@@ -163,7 +166,7 @@ export function loadConfig(rawEnv: Env = process.env): Config {
     kafkaBootstrapServers: env.KAFKA_BOOTSTRAP_SERVERS?.split(',').map((server) => server.trim()).filter(Boolean),
     kafkaNamespace: env.KAFKA_TOPIC_PREFIX ?? '',
     kafkaSecurity: kafkaSecurity(env, warnings),
-    logLevel: env.LOG_LEVEL ?? 'info',
+    logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     demoUsers: demoUsers(env, production),
     bcryptRounds: bcryptRounds(env, production),
     // Short: a refresh gets the next one, and an access token is the one credential checked without the database.

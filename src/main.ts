@@ -57,6 +57,7 @@ import type { HttpServices } from './http/server.ts';
 import type { BlobStorage } from './ports/blob-storage.ts';
 import type { MessageBus } from './ports/message-bus.ts';
 import type { RateLimitStore } from './ports/rate-limit-store.ts';
+import { redactedUrl } from './redacted-url.ts';
 import { startApi } from './roles/api-role.ts';
 import { startCleanup } from './roles/cleanup-role.ts';
 import { startConnector } from './roles/connector-role.ts';
@@ -120,10 +121,10 @@ export async function openHub(config: Config, log: Logger, print: (line: string)
     throw error;
   });
   const mode = [
-    config.databaseUrl ? `PostgreSQL at ${redact(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
+    config.databaseUrl ? `PostgreSQL at ${redactedUrl(config.databaseUrl)}` : `embedded PGlite in ${config.dataDir}`,
     config.kafkaBootstrapServers ? `Kafka at ${config.kafkaBootstrapServers.join(',')}` : 'bus on the database',
     config.storage.kind === 's3' ? `files in S3 bucket ${config.storage.bucket} at ${config.storage.endpoint}` : `files in ${config.storage.dir}`,
-    ...(config.redis ? [`rate-limit counters in Redis at ${redact(config.redis.url)}`] : []),
+    ...(config.redis ? [`rate-limit counters in Redis at ${redactedUrl(config.redis.url)}`] : []),
   ].join(', ');
 
   // Unset, the secret is 32 random bytes generated once and shared through the database by every process on it.
@@ -400,15 +401,4 @@ async function openStorage(config: StorageConfig): Promise<BlobStorage> {
   if (config.kind === 'disk') return new DiskBlobStorage(config.dir);
   const { S3BlobStorage } = await import('./adapters/s3/s3-blob-storage.ts');
   return new S3BlobStorage(config);
-}
-
-/** A connection string without its password, for banners and logs. */
-function redact(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'the configured URL';
-  }
 }

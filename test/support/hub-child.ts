@@ -2,6 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
+/** Where `npm start` and the other scripts run. */
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
 const START_TIMEOUT_MS = 60_000;
 
 /** What points a process at shared services: set per hub by `env`, never inherited from the runner. */
@@ -55,23 +57,28 @@ export class HubChild {
     this.#output = output;
   }
 
-  /** Spawns the CLI and resolves with the child and the match of `ready` in its output. */
+  /**
+   * Spawns the CLI (`program`, then `args`; the repo's Node on src/cli.ts unless told otherwise, e.g. `npm start`)
+   * in the repo's directory, and resolves with the child and the match of `ready` in its output.
+   */
   protected static async launch(
     args: string[],
     env: Record<string, string>,
     ready: RegExp,
     cwd?: string,
+    program: readonly string[] = [process.execPath, CLI],
   ): Promise<{ child: ChildProcess; output: { text: string }; match: RegExpExecArray }> {
     const inherited = Object.fromEntries(Object.entries(process.env).filter(([name]) => !SERVICE_VARIABLES.test(name)));
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const [command, ...leading] = program;
+    const child = spawn(command!, [...leading, ...args], {
+      cwd: cwd ?? REPO,
       env: { ...inherited, ...settingsFor(env) },
       stdio: ['ignore', 'pipe', 'pipe'],
-      ...(cwd ? { cwd } : {}),
     });
     const output = { text: '' };
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output.text += chunk));
-    const name = args.join(' ');
+    const name = args.join(' ') || program.join(' ');
     const match = await new Promise<RegExpExecArray>((resolve, reject) => {
       const timer = setTimeout(() => {
         child.kill('SIGKILL');

@@ -18,6 +18,8 @@ export interface HubOptions {
   mode?: TestMode;
   /** The working directory, where the hub looks for its .env; the runner's by default. */
   cwd?: string;
+  /** What runs the CLI, `args` after it, e.g. ['npm', 'start'] with no args; the repo's Node on src/cli.ts by default. */
+  program?: string[];
 }
 
 /**
@@ -75,7 +77,7 @@ export class HubProcess extends HubChild {
     const mode = options.mode ?? 'embedded';
     const dataDir = options.dataDir ?? (await HubProcess.freshDataDir(mode));
     const env = { ...(await HubProcess.stateEnv(dataDir, mode)), HOST: '127.0.0.1', PORT: '0', ...options.env };
-    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/, options.cwd);
+    const { child, output, match } = await HubChild.launch(options.args ?? ['start'], env, /listening on (http:\/\/\S+)/, options.cwd, options.program);
     return new HubProcess(match[1]!, dataDir, mode, child, output, owns);
   }
 

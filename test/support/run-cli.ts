@@ -13,18 +13,27 @@ export interface CliResult {
   stderr: string;
 }
 
+/** More for one run: variables set after the test settings, a longer bound for a command that waits. */
+export interface CliOptions {
+  env?: Record<string, string>;
+  timeoutMs?: number;
+  /** What runs the CLI, e.g. another Node on bin/chat4all.js; the repo's Node on src/cli.ts by default. */
+  program?: string[];
+}
+
 /** The CLI's environment for the state named by `dataDir` in `mode` (in distributed mode, its own database and topics). */
-async function cliEnv(dataDir: string, mode: TestMode): Promise<NodeJS.ProcessEnv> {
+async function cliEnv(dataDir: string, mode: TestMode, extra: Record<string, string> = {}): Promise<NodeJS.ProcessEnv> {
   // the runner's own service settings must not leak into the CLI: stateEnv says which state it uses
   const { DATABASE_URL: _database, KAFKA_BOOTSTRAP_SERVERS: _kafka, KAFKA_TOPIC_PREFIX: _prefix, ...env } = process.env;
-  return { ...env, ...(await HubProcess.stateEnv(dataDir, mode)), ...TEST_SETTINGS };
+  return { ...env, ...(await HubProcess.stateEnv(dataDir, mode)), ...TEST_SETTINGS, ...extra };
 }
 
 /** Runs the chat4all CLI with the repo's Node on the state named by `dataDir` in `mode`; resolves with its exit code and output. */
-export async function runCli(dataDir: string, mode: TestMode, args: string[]): Promise<CliResult> {
-  const env = await cliEnv(dataDir, mode);
+export async function runCli(dataDir: string, mode: TestMode, args: string[], options: CliOptions = {}): Promise<CliResult> {
+  const env = await cliEnv(dataDir, mode, options.env);
   return new Promise((resolve) => {
-    execFile(process.execPath, [CLI, ...args], { env, timeout: TIMEOUT_MS }, (error, stdout, stderr) => {
+    const [command, ...leading] = options.program ?? [process.execPath, CLI];
+    execFile(command!, [...leading, ...args], { env, timeout: options.timeoutMs ?? TIMEOUT_MS }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });

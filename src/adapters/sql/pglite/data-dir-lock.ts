@@ -1,6 +1,9 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 
+/** Another live process holds the data directory: the message names it and says what to do. */
+export class DataDirInUse extends Error {}
+
 /**
  * PGlite has no lock of its own, and two processes on one data directory silently lose writes.
  * A pid file refuses the second one with a clear message.
@@ -17,7 +20,7 @@ export async function lockDataDir(dir: string): Promise<() => Promise<void>> {
     }
     const holder = Number(await readFile(file, 'utf8').catch(() => ''));
     if (holder && holder !== process.pid && isAlive(holder)) {
-      throw new Error(
+      throw new DataDirInUse(
         `data directory ${dir} is in use by process ${holder}; stop it first, or point CHAT4ALL_DATA_DIR elsewhere`,
       );
     }
