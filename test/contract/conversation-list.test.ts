@@ -79,7 +79,8 @@ for (const mode of testModes) describe(`GET /v1/conversations [${mode}]`, () => 
 
   it('pages by cursor through every conversation exactly once, in activity order', async () => {
     const created: string[] = [];
-    for (let i = 0; i < 7; i++) created.push(await bob.createConversation('private', [bob.userId, carol.userId]));
+    // Groups: private conversations of one pair are one (get-or-create).
+    for (let i = 0; i < 7; i++) created.push(await bob.createConversation('group', [bob.userId, carol.userId, dave.userId]));
     for (const conversation of created) await send(bob, conversation, 'hi');
     const expected = (await list(bob, '?limit=100')).body.conversations.map((c: { conversation_id: string }) => c.conversation_id);
     const seen: string[] = [];

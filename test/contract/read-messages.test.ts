@@ -39,7 +39,8 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
   });
   after(() => hub.stop());
 
-  const privateConversation = () => alice.createConversation('private', [alice.userId, bob.userId]);
+  /** A new, empty conversation of alice and bob: a group with eve, as private ones of one pair are one (get-or-create). */
+  const freshConversation = () => alice.createConversation('group', [alice.userId, bob.userId, eve.userId]);
   const list = (session: Session, conversationId: string, query = '') =>
     session.get(`/v1/conversations/${conversationId}/messages${query}`);
 
@@ -63,7 +64,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
 
   describe('GET /v1/conversations/{id}/messages', () => {
     it('answers {conversation_id, messages, total, limit, offset} with every message field', async () => {
-      const conversationId = await privateConversation();
+      const conversationId = await freshConversation();
       const body = alice.textMessage(conversationId, { to: bob.userId, channels: ['instagram'], priority: 'low' });
       const sent = await alice.post('/v1/messages', body);
       assert.equal(sent.status, 200);
@@ -90,7 +91,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
     });
 
     it('lists messages in send order with seq 1..30 strictly increasing', async () => {
-      const conversationId = await privateConversation();
+      const conversationId = await freshConversation();
       const ids = await sendSequentially(conversationId, 30);
       const response = await list(alice, conversationId, '?limit=100');
       assert.equal(response.body.total, 30);
@@ -101,7 +102,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
     });
 
     it('pages with limit and offset without duplicates or gaps', async () => {
-      const conversationId = await privateConversation();
+      const conversationId = await freshConversation();
       await sendSequentially(conversationId, 30);
       const full: ListedMessage[] = (await list(alice, conversationId, '?limit=100')).body.messages;
       const paged: ListedMessage[] = [];
@@ -122,7 +123,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
     });
 
     it('uses limit 50 by default', async () => {
-      const conversationId = await privateConversation();
+      const conversationId = await freshConversation();
       const sent = await Promise.all(
         Array.from({ length: 55 }, () => alice.post('/v1/messages', alice.textMessage(conversationId))),
       );
@@ -138,7 +139,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
 
     for (const [query, field] of [['?limit=101', 'limit'], ['?limit=0', 'limit'], ['?offset=-1', 'offset']] as const) {
       it(`rejects ${query} with 400 naming ${field}`, async () => {
-        const conversationId = await privateConversation();
+        const conversationId = await freshConversation();
         const response = await list(alice, conversationId, query);
         assertProblem(response, 400, 'VALIDATION_FAILED');
         assert.ok(response.body.field_errors?.[field], `field_errors names ${field}: ${JSON.stringify(response.body)}`);
@@ -146,7 +147,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
     }
 
     it('answers 403 NOT_A_MEMBER to a user outside the conversation', async () => {
-      const conversationId = await privateConversation();
+      const conversationId = await freshConversation();
       assertProblem(await list(carol, conversationId), 403, 'NOT_A_MEMBER');
     });
 
@@ -171,7 +172,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
 
   describe('GET /v1/messages/{id}', () => {
     it('records accepted → in_transit → delivered with non-decreasing timestamps', async () => {
-      const body = alice.textMessage(await privateConversation());
+      const body = alice.textMessage(await freshConversation());
       assert.equal((await alice.post('/v1/messages', body)).status, 200);
       const message = await delivered(alice, body.message_id as string);
       const history: Array<{ status: string; at: string; reason: string | null }> = message.status_history;
@@ -201,7 +202,7 @@ for (const mode of testModes) describe(`reading messages [${mode}]`, () => {
     });
 
     it('answers 403 NOT_A_MEMBER to a user outside the conversation', async () => {
-      const body = alice.textMessage(await privateConversation());
+      const body = alice.textMessage(await freshConversation());
       assert.equal((await alice.post('/v1/messages', body)).status, 200);
       assertProblem(await dave.get(`/v1/messages/${body.message_id}`), 403, 'NOT_A_MEMBER');
     });

@@ -23,6 +23,8 @@ for (const mode of testModes) describe(`graceful restart on the same data dir [$
   let oldAlice: Session;
   let alice: Session;
   let bob: Session;
+  /** The burst goes to carol: a second private conversation of alice and bob would be the first again (get-or-create). */
+  let carol: Session;
   let settledConversation: string;
   let burstConversation: string;
   const settled: Sent[] = [];
@@ -51,9 +53,9 @@ for (const mode of testModes) describe(`graceful restart on the same data dir [$
     dataDir = await HubProcess.freshDataDir(mode, 'chat4all-restart-');
     first = await HubProcess.start({ mode, dataDir });
     const client = new ApiClient(first.url);
-    [oldAlice, bob] = await Promise.all([client.login('user1'), client.login('user2')]);
+    [oldAlice, bob, carol] = await Promise.all([client.login('user1'), client.login('user2'), client.login('user3')]);
     settledConversation = await oldAlice.createConversation('private', [oldAlice.userId, bob.userId]);
-    burstConversation = await oldAlice.createConversation('private', [oldAlice.userId, bob.userId]);
+    burstConversation = await oldAlice.createConversation('private', [oldAlice.userId, carol.userId]);
     for (let i = 1; i <= 3; i++) settled.push(await send(oldAlice, settledConversation, `before ${i}`));
     await allDelivered(oldAlice, settledConversation, 3);
     // accepted just before the stop: delivery may be cut short by it
@@ -116,7 +118,7 @@ for (const mode of testModes) describe(`graceful restart on the same data dir [$
   it('delivers every message accepted just before the stop, each once per recipient', async () => {
     await allDelivered(alice, burstConversation, 20);
     for (const message of burst) {
-      const line = `INFO: Mensagem ${message.messageId} enviada para o usuário ${bob.userId} no WhatsApp`;
+      const line = `INFO: Mensagem ${message.messageId} enviada para o usuário ${carol.userId} no WhatsApp`;
       await waitFor(async () => linesFor(message.messageId).length > 0, { what: line });
       assert.deepEqual(linesFor(message.messageId), [line]);
     }
